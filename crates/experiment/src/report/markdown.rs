@@ -1,0 +1,265 @@
+//! `summary.md` and the table printed after a run: what a person reads.
+
+use std::fmt::Write;
+
+use retrysim_model::metrics::{failure_key, outcome_key};
+use retrysim_model::outcome::{FailureReason, Outcome};
+
+use crate::stats::Stat;
+use crate::summary::Summary;
+
+fn pm(mean: f64, half: Option<f64>, decimals: usize, unit: &str) -> String {
+    match half {
+        Some(h) => format!("{mean:.decimals$} ± {h:.decimals$}{unit}"),
+        None => format!("{mean:.decimals$}{unit}"),
+    }
+}
+
+/// A share as a percentage: `61.23 ± 0.31 %`.
+pub fn percent(s: &Stat) -> String {
+    match s.mean {
+        Some(m) => pm(100.0 * m, s.half_width().map(|h| 100.0 * h), 2, " %"),
+        None => "–".into(),
+    }
+}
+
+/// A plain number with `decimals`.
+pub fn number(s: &Stat, decimals: usize) -> String {
+    match s.mean {
+        Some(m) => pm(m, s.half_width(), decimals, ""),
+        None => "–".into(),
+    }
+}
+
+/// Seconds, with precision that suits the magnitude.
+pub fn seconds(s: &Stat) -> String {
+    match s.mean {
+        Some(m) => pm(m, s.half_width(), if m.abs() < 10.0 { 3 } else { 1 }, " s"),
+        None => "–".into(),
+    }
+}
+
+/// A recovery time: seconds, `never`, or seconds with the share of
+/// replications that recovered when some never did.
+pub fn recovery(s: &Stat) -> String {
+    match s.mean {
+        None => format!("never (0/{})", s.of),
+        Some(_) if s.n < s.of => format!("{} ({}/{} recovered)", seconds(s), s.n, s.of),
+        Some(_) => seconds(s),
+    }
+}
+
+fn row(out: &mut String, cells: &[String]) {
+    out.push('|');
+    for c in cells {
+        write!(out, " {} |", c.replace('|', "\\|")).unwrap();
+    }
+    out.push('\n');
+}
+
+fn header(out: &mut String, cells: &[&str]) {
+    row(
+        out,
+        &cells.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    out.push('|');
+    for _ in cells {
+        out.push_str("---|");
+    }
+    out.push('\n');
+}
+
+fn stat<'a>(summary: &'a Summary, policy: usize, key: &str) -> &'a Stat {
+    summary.policies[policy]
+        .metric(key)
+        .expect("every policy reports every key")
+}
+
+/// The headline table: success, amplification, latency, recovery.
+pub fn headline(summary: &Summary) -> String {
+    let mut out = String::new();
+    header(
+        &mut out,
+        &[
+            "policy",
+            "success",
+            "attempts / request",
+            "p50 latency",
+            "p99 latency",
+            "error recovery",
+            "user recovery",
+        ],
+    );
+    for (i, p) in summary.policies.iter().enumerate() {
+        row(
+            &mut out,
+            &[
+                p.name.clone(),
+                percent(stat(summary, i, "success_rate")),
+                number(stat(summary, i, "amplification"), 2),
+                seconds(stat(summary, i, "latency_p50_s")),
+                seconds(stat(summary, i, "latency_p99_s")),
+                recovery(stat(summary, i, "error_recovery_s")),
+                recovery(stat(summary, i, "user_recovery_s")),
+            ],
+        );
+    }
+    out
+}
+
+/// A table of counts, keeping only the columns that are non-zero somewhere.
+fn counts_table(summary: &Summary, columns: &[(&str, &'static str)], decimals: usize) -> String {
+    let keep: Vec<_> = columns
+        .iter()
+        .filter(|(_, key)| {
+            (0..summary.policies.len())
+                .any(|i| stat(summary, i, key).mean.is_some_and(|m| m != 0.0))
+        })
+        .collect();
+    if keep.is_empty() {
+        return "None.\n".into();
+    }
+    let mut out = String::new();
+    let mut head = vec!["policy"];
+    head.extend(keep.iter().map(|(label, _)| *label));
+    header(&mut out, &head);
+    for (i, p) in summary.policies.iter().enumerate() {
+        let mut cells = vec![p.name.clone()];
+        cells.extend(
+            keep.iter()
+                .map(|(_, key)| number(stat(summary, i, key), decimals)),
+        );
+        row(&mut out, &cells);
+    }
+    out
+}
+
+/// The whole `summary.md`.
+pub fn render(summary: &Summary) -> String {
+    let sc = &summary.scenario;
+    let rec = &summary.recovery;
+    let mut out = String::new();
+    writeln!(out, "# {}\n", sc.name).unwrap();
+    if !sc.description.is_empty() {
+        writeln!(out, "{}\n", sc.description).unwrap();
+    }
+    writeln!(
+        out,
+        "{} replications per policy, seed {}; every policy sees the same arrivals in the same \
+         replication. Figures are means over replications ± the half-width of their 95 % \
+         confidence interval.\n",
+        sc.replications, sc.seed
+    )
+    .unwrap();
+    out.push_str(&headline(summary));
+    writeln!(
+        out,
+        "\nRecovery is measured from the trigger at {} s: the first time after which every \
+         {} s bin of a {} s window has at most {} % failing. *Error recovery* counts failed \
+         attempts among those sent in the bin (what a dashboard of 429s shows; giving up early \
+         looks good here). *User recovery* counts requests arriving in the bin that finally \
+         failed (what users feel; retrying longer looks good here). \"never\" means not before \
+         the run ended.\n",
+        rec.trigger_s,
+        rec.bin_s,
+        rec.window_s,
+        100.0 * rec.threshold
+    )
+    .unwrap();
+
+    out.push_str("## Requests\n\nMean per replication.\n\n");
+    let mut cols: Vec<(&str, &'static str)> = vec![
+        ("requests", "requests"),
+        ("succeeded", "succeeded"),
+        ("failed", "failed"),
+    ];
+    let labels = [
+        "attempts exhausted",
+        "non-retryable",
+        "deadline",
+        "Retry-After too long",
+        "budget refused",
+        "circuit open",
+        "throttled",
+    ];
+    for (r, label) in FailureReason::ALL.iter().zip(labels) {
+        cols.push((label, failure_key(*r)));
+    }
+    cols.push(("unfinished", "failed.unfinished"));
+    out.push_str(&counts_table(summary, &cols, 1));
+
+    out.push_str("\n## Successes by attempt\n\nShare of successful requests that needed the k-th attempt.\n\n");
+    let mut t = String::new();
+    header(&mut t, &["policy", "1st", "2nd", "3rd", "4th or later"]);
+    for (i, p) in summary.policies.iter().enumerate() {
+        let mut cells = vec![p.name.clone()];
+        for k in [
+            "success_at_attempt_1",
+            "success_at_attempt_2",
+            "success_at_attempt_3",
+            "success_at_attempt_4plus",
+        ] {
+            cells.push(percent(stat(summary, i, k)));
+        }
+        row(&mut t, &cells);
+    }
+    out.push_str(&t);
+
+    out.push_str("\n## Attempts by outcome\n\nMean per replication.\n\n");
+    let mut cols: Vec<(&str, &'static str)> = vec![("attempts", "attempts")];
+    let labels = [
+        "success",
+        "429",
+        "503",
+        "other 5xx",
+        "timeout",
+        "connection error",
+        "4xx",
+    ];
+    for (o, label) in Outcome::ALL.iter().zip(labels) {
+        cols.push((label, outcome_key(*o)));
+    }
+    out.push_str(&counts_table(summary, &cols, 1));
+
+    out.push_str("\n## Latency of successful requests\n\n");
+    let mut t = String::new();
+    header(
+        &mut t,
+        &["policy", "mean", "p50", "p90", "p99", "p99.9", "max"],
+    );
+    for (i, p) in summary.policies.iter().enumerate() {
+        let mut cells = vec![p.name.clone()];
+        for k in [
+            "latency_mean_s",
+            "latency_p50_s",
+            "latency_p90_s",
+            "latency_p99_s",
+            "latency_p999_s",
+            "latency_max_s",
+        ] {
+            cells.push(seconds(stat(summary, i, k)));
+        }
+        row(&mut t, &cells);
+    }
+    out.push_str(&t);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(values: &[Option<f64>]) -> Stat {
+        Stat::of(values)
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(percent(&st(&[Some(0.5), Some(0.5)])), "50.00 ± 0.00 %");
+        assert_eq!(seconds(&st(&[Some(12.25)])), "12.2 s");
+        assert_eq!(seconds(&st(&[Some(0.8)])), "0.800 s");
+        assert_eq!(recovery(&st(&[None, None])), "never (0/2)");
+        assert_eq!(recovery(&st(&[Some(4.0), None])), "4.000 s (1/2 recovered)");
+        assert_eq!(number(&st(&[]), 2), "–");
+    }
+}

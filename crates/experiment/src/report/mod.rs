@@ -1,0 +1,6 @@
+//! Renderings of a [`crate::Summary`] as text: JSON, Markdown and CSV.
+//! Writing them to files is the caller's business.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;

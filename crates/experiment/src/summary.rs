@@ -1,0 +1,158 @@
+//! The result of running a scenario: every policy's figures over
+//! replications, mean time series and pooled latency distribution.
+
+use retrysim_model::histogram::Histogram;
+use retrysim_model::outcome::Outcome;
+use retrysim_model::scenario::ScenarioSpec;
+use retrysim_model::timeseries::Bin;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::stats::Stat;
+
+/// The whole result of a run, as written to `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Program and version that produced it.
+    pub tool: String,
+    /// The scenario as run, every default filled in (seed and replications
+    /// as overridden on the command line).
+    pub scenario: ScenarioSpec,
+    /// How recovery was measured.
+    pub recovery: RecoveryInfo,
+    /// One entry per policy, in the scenario's order.
+    pub policies: Vec<PolicySummary>,
+}
+
+/// The recovery rule, restated in seconds for readers of the JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveryInfo {
+    /// When the trouble starts.
+    pub trigger_s: f64,
+    /// A bin passes at or below this failure share.
+    pub threshold: f64,
+    /// How long every bin must pass.
+    pub window_s: f64,
+    /// Bin width.
+    pub bin_s: f64,
+    /// What the two signals are.
+    pub signals: &'static str,
+}
+
+/// One policy's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicySummary {
+    /// Policy name.
+    pub name: String,
+    /// Every figure: mean and 95 % CI over replications, in report order.
+    #[serde(serialize_with = "metrics_as_map")]
+    pub metrics: Vec<(&'static str, Stat)>,
+    /// The per-replication values behind `metrics` (same order), for paired
+    /// comparisons between policies.
+    #[serde(skip)]
+    pub per_replication: Vec<Vec<Option<f64>>>,
+    /// Mean over replications, bin by bin.
+    #[serde(skip)]
+    pub series: Vec<SeriesRow>,
+    /// Latency of every success of every replication, pooled.
+    #[serde(skip)]
+    pub latency: Histogram,
+}
+
+impl PolicySummary {
+    /// The figure named `key`, if it exists.
+    pub fn metric(&self, key: &str) -> Option<&Stat> {
+        self.metrics.iter().find(|(k, _)| *k == key).map(|(_, s)| s)
+    }
+}
+
+fn metrics_as_map<S: Serializer>(m: &[(&'static str, Stat)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(m.len()))?;
+    for (k, v) in m {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
+/// One bin of the mean time series.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SeriesRow {
+    /// Bin start in seconds.
+    pub start_s: f64,
+    /// Mean requests arriving.
+    pub arrivals: f64,
+    /// Mean attempts sent.
+    pub attempts: f64,
+    /// Mean attempts sent in this bin, by outcome.
+    pub outcomes: [f64; Outcome::ALL.len()],
+    /// Mean requests arriving here that succeeded.
+    pub succeeded: f64,
+    /// Mean requests arriving here that failed or were unfinished.
+    pub failed: f64,
+    /// Mean requests in flight at the bin's end.
+    pub in_flight: f64,
+    /// Mean queue length at the bin's end.
+    pub queue: f64,
+    /// Mean attempts in service at the bin's end.
+    pub in_service: f64,
+    /// Mean limiter tokens at the bin's end.
+    pub tokens: f64,
+    /// Pooled share of attempts sent here that failed.
+    pub attempt_error_share: Option<f64>,
+    /// Pooled share of requests arriving here that finally failed.
+    pub request_failure_share: Option<f64>,
+}
+
+/// Sums bins over replications, exactly for counters, in replication order
+/// for gauges.
+#[derive(Debug, Default)]
+pub(crate) struct SeriesSum {
+    bins: Vec<Bin>,
+    tokens: Vec<f64>,
+}
+
+impl SeriesSum {
+    pub(crate) fn add(&mut self, bins: &[Bin]) {
+        if bins.len() > self.bins.len() {
+            self.bins.resize(bins.len(), Bin::default());
+            self.tokens.resize(bins.len(), 0.0);
+        }
+        for (i, b) in bins.iter().enumerate() {
+            let s = &mut self.bins[i];
+            s.arrivals += b.arrivals;
+            s.attempts += b.attempts;
+            for (a, x) in s.outcomes.iter_mut().zip(b.outcomes) {
+                *a += x;
+            }
+            s.succeeded += b.succeeded;
+            s.failed += b.failed;
+            s.in_flight += b.in_flight;
+            s.queue += b.queue;
+            s.in_service += b.in_service;
+            self.tokens[i] += b.tokens;
+        }
+    }
+
+    pub(crate) fn mean(&self, replications: u32, bin_s: f64) -> Vec<SeriesRow> {
+        let r = replications as f64;
+        self.bins
+            .iter()
+            .zip(&self.tokens)
+            .enumerate()
+            .map(|(i, (b, &tokens))| SeriesRow {
+                start_s: i as f64 * bin_s,
+                arrivals: b.arrivals as f64 / r,
+                attempts: b.attempts as f64 / r,
+                outcomes: b.outcomes.map(|x| x as f64 / r),
+                succeeded: b.succeeded as f64 / r,
+                failed: b.failed as f64 / r,
+                in_flight: b.in_flight as f64 / r,
+                queue: b.queue as f64 / r,
+                in_service: b.in_service as f64 / r,
+                tokens: tokens / r,
+                attempt_error_share: b.attempt_error_share(),
+                request_failure_share: b.request_failure_share(),
+            })
+            .collect()
+    }
+}

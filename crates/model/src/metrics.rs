@@ -1,0 +1,219 @@
+//! What one replication measures, and its per-replication scalar figures.
+
+use retrysim_engine::Nanos;
+use retrysim_engine::time::nanos_to_secs;
+
+use crate::histogram::Histogram;
+use crate::outcome::{FailureReason, Outcome};
+use crate::recovery::{RecoveryRule, recovery_time};
+use crate::timeseries::TimeSeries;
+
+/// Counters, latency histogram and time series of one replication of one
+/// policy. Its size depends on the number of bins and attempts per request,
+/// never on the number of requests.
+#[derive(Debug, Clone)]
+pub struct RunMetrics {
+    /// Requests that arrived.
+    pub arrivals: u64,
+    /// Requests that succeeded.
+    pub succeeded: u64,
+    /// Requests that failed, by reason (indexed by `FailureReason as usize`).
+    pub failed: [u64; FailureReason::ALL.len()],
+    /// Requests still open when the run stopped (count as not succeeded).
+    pub unfinished: u64,
+    /// Successes by the attempt that succeeded (index k − 1).
+    pub success_by_attempt: Vec<u64>,
+    /// Attempts sent.
+    pub attempts: u64,
+    /// Attempts that reached the service.
+    pub attempts_at_service: u64,
+    /// Attempts whose service completed (whether or not anyone still waited).
+    pub served: u64,
+    /// Attempts by outcome (indexed by `Outcome as usize`).
+    pub outcomes: [u64; Outcome::ALL.len()],
+    /// End-to-end latency of successful requests, arrival to success.
+    pub latency: Histogram,
+    /// Per-bin counters and gauges.
+    pub series: TimeSeries,
+    /// Events handled by the engine.
+    pub events: u64,
+    /// Time of the last event (or the drain limit if it was hit).
+    pub run_end: Nanos,
+    /// Most requests in flight at once.
+    pub peak_in_flight: u64,
+    /// Most events pending in the engine at once.
+    pub peak_pending_events: u64,
+}
+
+impl RunMetrics {
+    /// Empty metrics for a policy allowing `max_attempts`.
+    pub fn new(max_attempts: u32, bin: Nanos, expected_bins: usize) -> Self {
+        Self {
+            arrivals: 0,
+            succeeded: 0,
+            failed: [0; FailureReason::ALL.len()],
+            unfinished: 0,
+            success_by_attempt: vec![0; max_attempts as usize],
+            attempts: 0,
+            attempts_at_service: 0,
+            served: 0,
+            outcomes: [0; Outcome::ALL.len()],
+            latency: Histogram::new(),
+            series: TimeSeries::new(bin, expected_bins),
+            events: 0,
+            run_end: 0,
+            peak_in_flight: 0,
+            peak_pending_events: 0,
+        }
+    }
+
+    /// Requests that did not succeed (failed or unfinished).
+    pub fn not_succeeded(&self) -> u64 {
+        self.failed.iter().sum::<u64>() + self.unfinished
+    }
+
+    /// Recovery time on the error signal (share of attempts failing).
+    pub fn error_recovery(&self, rule: RecoveryRule) -> Option<Nanos> {
+        let signal: Vec<Option<f64>> = self
+            .series
+            .bins
+            .iter()
+            .map(|b| b.attempt_error_share())
+            .collect();
+        recovery_time(&signal, self.series.width, rule, self.run_end)
+    }
+
+    /// Recovery time on the user signal (share of arriving requests that
+    /// finally failed).
+    pub fn user_recovery(&self, rule: RecoveryRule) -> Option<Nanos> {
+        let signal: Vec<Option<f64>> = self
+            .series
+            .bins
+            .iter()
+            .map(|b| b.request_failure_share())
+            .collect();
+        recovery_time(&signal, self.series.width, rule, self.run_end)
+    }
+
+    /// The replication's scalar figures, in report order. `None` means the
+    /// figure does not exist in this replication (no success to take a
+    /// latency of; never recovered).
+    pub fn scalars(&self, rule: RecoveryRule) -> Vec<(&'static str, Option<f64>)> {
+        let n = self.arrivals as f64;
+        let share = |x: u64, of: u64| (of > 0).then(|| x as f64 / of as f64);
+        let lat = |q: f64| self.latency.quantile(q).map(nanos_to_secs);
+        let by_k = |k: usize| self.success_by_attempt.get(k).copied().unwrap_or(0);
+        let four_plus: u64 = self.success_by_attempt.iter().skip(3).sum();
+        let mut v = vec![
+            ("requests", Some(n)),
+            ("success_rate", share(self.succeeded, self.arrivals)),
+            ("succeeded", Some(self.succeeded as f64)),
+            ("failed", Some(self.not_succeeded() as f64)),
+        ];
+        for r in FailureReason::ALL {
+            v.push((failure_key(r), Some(self.failed[r as usize] as f64)));
+        }
+        v.extend([
+            ("failed.unfinished", Some(self.unfinished as f64)),
+            ("success_at_attempt_1", share(by_k(0), self.succeeded)),
+            ("success_at_attempt_2", share(by_k(1), self.succeeded)),
+            ("success_at_attempt_3", share(by_k(2), self.succeeded)),
+            ("success_at_attempt_4plus", share(four_plus, self.succeeded)),
+            ("attempts", Some(self.attempts as f64)),
+            ("amplification", share(self.attempts, self.arrivals)),
+            (
+                "service_load",
+                share(self.attempts_at_service, self.arrivals),
+            ),
+            ("latency_mean_s", self.latency.mean().map(|m| m / 1e9)),
+            ("latency_p50_s", lat(0.5)),
+            ("latency_p90_s", lat(0.9)),
+            ("latency_p99_s", lat(0.99)),
+            ("latency_p999_s", lat(0.999)),
+            ("latency_max_s", self.latency.max().map(nanos_to_secs)),
+            (
+                "error_recovery_s",
+                self.error_recovery(rule).map(nanos_to_secs),
+            ),
+            (
+                "user_recovery_s",
+                self.user_recovery(rule).map(nanos_to_secs),
+            ),
+        ]);
+        for o in Outcome::ALL {
+            v.push((outcome_key(o), Some(self.outcomes[o as usize] as f64)));
+        }
+        v.extend([
+            ("served", Some(self.served as f64)),
+            ("peak_in_flight", Some(self.peak_in_flight as f64)),
+            ("events", Some(self.events as f64)),
+        ]);
+        v
+    }
+}
+
+/// `failed.<reason>`.
+pub fn failure_key(r: FailureReason) -> &'static str {
+    match r {
+        FailureReason::AttemptsExhausted => "failed.attempts_exhausted",
+        FailureReason::NonRetryable => "failed.non_retryable",
+        FailureReason::Deadline => "failed.deadline",
+        FailureReason::RetryAfterTooLong => "failed.retry_after_too_long",
+        FailureReason::BudgetRefused => "failed.budget_refused",
+        FailureReason::CircuitOpen => "failed.circuit_open",
+        FailureReason::Throttled => "failed.throttled",
+    }
+}
+
+/// `attempts.<outcome>`.
+pub fn outcome_key(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Success => "attempts.success",
+        Outcome::RateLimited => "attempts.rate_limited_429",
+        Outcome::Unavailable => "attempts.unavailable_503",
+        Outcome::ServerError => "attempts.server_error_5xx",
+        Outcome::Timeout => "attempts.timeout",
+        Outcome::ConnectionError => "attempts.connection_error",
+        Outcome::ClientError => "attempts.client_error_4xx",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_names() {
+        for r in FailureReason::ALL {
+            assert_eq!(failure_key(r), format!("failed.{}", r.name()));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(outcome_key(o), format!("attempts.{}", o.name()));
+        }
+    }
+
+    #[test]
+    fn scalars_divide_by_the_right_counts() {
+        let mut m = RunMetrics::new(5, 1_000_000_000, 0);
+        m.arrivals = 10;
+        m.succeeded = 8;
+        m.failed[FailureReason::AttemptsExhausted as usize] = 1;
+        m.unfinished = 1;
+        m.success_by_attempt = vec![4, 2, 1, 1, 0];
+        m.attempts = 25;
+        let s: std::collections::BTreeMap<_, _> = m
+            .scalars(RecoveryRule {
+                trigger: 0,
+                threshold: 0.05,
+                window: 1,
+            })
+            .into_iter()
+            .collect();
+        assert_eq!(s["success_rate"], Some(0.8));
+        assert_eq!(s["failed"], Some(2.0));
+        assert_eq!(s["success_at_attempt_1"], Some(0.5));
+        assert_eq!(s["success_at_attempt_4plus"], Some(0.125));
+        assert_eq!(s["amplification"], Some(2.5));
+        assert_eq!(s["latency_p99_s"], None);
+    }
+}

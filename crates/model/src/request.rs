@@ -1,0 +1,143 @@
+//! The client's requests in flight: a slab of slots reused after each
+//! request ends, so memory follows the number in flight, not the total.
+
+use retrysim_engine::Nanos;
+
+/// One logical request's state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Request {
+    /// When the request arrived.
+    pub arrival: Nanos,
+    /// When the current (or last) attempt was sent.
+    pub attempt_sent: Nanos,
+    /// When the current attempt times out.
+    pub attempt_deadline: Nanos,
+    /// Last jittered delay (decorrelated jitter's memory).
+    pub previous_delay: Nanos,
+    /// `Retry-After` of the response on its way (`NO_RETRY_AFTER` if none).
+    pub retry_after: Nanos,
+    /// Bumped whenever a phase ends; events carrying an older value are stale.
+    pub generation: u32,
+    /// Attempts sent so far.
+    pub attempts: u32,
+    /// Client instance the request belongs to.
+    pub client: u32,
+    /// Whether a timeout event is pending for the current attempt.
+    pub timeout_armed: bool,
+    /// Whether the slot holds a request.
+    pub live: bool,
+}
+
+/// A slab of requests addressed by `u32` slot numbers.
+#[derive(Debug, Default)]
+pub struct Requests {
+    slots: Vec<Request>,
+    free: Vec<u32>,
+    live: u64,
+}
+
+impl Requests {
+    /// Stores a new request and returns its slot. The slot keeps its
+    /// generation counter across reuse, so stale events never match.
+    #[inline]
+    pub fn insert(&mut self, mut request: Request) -> u32 {
+        self.live += 1;
+        request.live = true;
+        match self.free.pop() {
+            Some(id) => {
+                request.generation = self.slots[id as usize].generation;
+                self.slots[id as usize] = request;
+                id
+            }
+            None => {
+                self.slots.push(request);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The request in slot `id`.
+    #[inline]
+    pub fn get(&self, id: u32) -> &Request {
+        &self.slots[id as usize]
+    }
+
+    /// The request in slot `id`, mutably.
+    #[inline]
+    pub fn get_mut(&mut self, id: u32) -> &mut Request {
+        &mut self.slots[id as usize]
+    }
+
+    /// Whether slot `id` holds a live request still at `generation`.
+    #[inline]
+    pub fn is_current(&self, id: u32, generation: u32) -> bool {
+        let r = &self.slots[id as usize];
+        r.live && r.generation == generation
+    }
+
+    /// Ends the request in slot `id` and frees the slot.
+    #[inline]
+    pub fn remove(&mut self, id: u32) {
+        let r = &mut self.slots[id as usize];
+        debug_assert!(r.live);
+        r.live = false;
+        r.generation = r.generation.wrapping_add(1);
+        self.free.push(id);
+        self.live -= 1;
+    }
+
+    /// Requests in flight.
+    #[inline]
+    pub fn live(&self) -> u64 {
+        self.live
+    }
+
+    /// Largest number of slots ever used (peak in flight).
+    pub fn capacity_used(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The live requests, in slot order.
+    pub fn iter_live(&self) -> impl Iterator<Item = &Request> {
+        self.slots.iter().filter(|r| r.live)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_reused_and_stale_generations_never_match() {
+        let mut rs = Requests::default();
+        let a = rs.insert(Request {
+            arrival: 1,
+            ..Default::default()
+        });
+        let b = rs.insert(Request {
+            arrival: 2,
+            ..Default::default()
+        });
+        assert_eq!(rs.live(), 2);
+        let g = rs.get(a).generation;
+        assert!(rs.is_current(a, g));
+        rs.remove(a);
+        assert!(!rs.is_current(a, g));
+        let c = rs.insert(Request {
+            arrival: 3,
+            ..Default::default()
+        });
+        assert_eq!(c, a, "freed slot reused");
+        assert!(
+            !rs.is_current(c, g),
+            "an event for the old request stays stale"
+        );
+        assert!(rs.is_current(c, g + 1));
+        assert_eq!(rs.capacity_used(), 2);
+        assert_eq!(
+            rs.iter_live().map(|r| r.arrival).collect::<Vec<_>>(),
+            vec![3, 2]
+        );
+        let _ = b;
+    }
+}

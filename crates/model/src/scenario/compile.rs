@@ -1,0 +1,410 @@
+//! Validation: from the file's [`ScenarioSpec`] to a [`Scenario`] the
+//! simulator can trust. Every rule lives here; nothing downstream re-checks.
+
+use retrysim_engine::Nanos;
+use retrysim_engine::time::{MAX_SECS, secs_to_nanos};
+
+use super::error::{Errors, ScenarioError};
+use super::spec::*;
+use super::{LimiterConfig, Scenario, WorkersConfig};
+use crate::backoff::{Backoff, Curve};
+use crate::distribution::Duration;
+use crate::jitter::Jitter;
+use crate::policy::Policy;
+use crate::rate_curve::RateCurve;
+use crate::recovery::RecoveryRule;
+use crate::retry_after::{BeyondCap, RetryAfterPolicy};
+use crate::token_bucket::RetryAfterHeader;
+use crate::workload::Workload;
+
+/// Most replications a scenario may ask for.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+/// Most bins a run may have ((duration + drain) / bin).
+pub const MAX_BINS: f64 = 1_000_000.0;
+/// Most requests a scenario may generate per replication (expected count).
+pub const MAX_REQUESTS: f64 = 1e9;
+/// Most attempts per request.
+pub const MAX_ATTEMPTS: u32 = 1_000;
+/// Largest arrival or limiter rate, per second.
+pub const MAX_RATE: f64 = 1e8;
+
+fn num_ok(v: f64) -> bool {
+    v.is_finite()
+}
+
+/// Seconds ≥ 0 (or > 0 with `positive`), converted to nanoseconds.
+fn secs(errs: &mut Errors, path: &str, v: f64, positive: bool) -> Nanos {
+    let ok = num_ok(v) && v <= MAX_SECS && if positive { v > 0.0 } else { v >= 0.0 };
+    let rule = if positive { "> 0" } else { ">= 0" };
+    errs.check(ok, path, || {
+        format!("must be a number of seconds {rule} and <= {MAX_SECS:e}, got {v}")
+    });
+    let ns = secs_to_nanos(v).unwrap_or(0);
+    if ok && positive && ns == 0 {
+        errs.push(path, format!("must be at least 1 ns, got {v}"));
+    }
+    ns
+}
+
+fn duration(errs: &mut Errors, path: &str, d: &DurationSpec) -> Duration {
+    match *d {
+        DurationSpec::Constant { value } => {
+            Duration::Constant(secs(errs, &format!("{path}.value"), value, false))
+        }
+        DurationSpec::Uniform { low, high } => {
+            secs(errs, &format!("{path}.low"), low, false);
+            secs(errs, &format!("{path}.high"), high, false);
+            errs.check(!(high < low), format!("{path}.high"), || {
+                format!("must be >= low ({low}), got {high}")
+            });
+            Duration::Uniform {
+                low,
+                span: (high - low).max(0.0),
+            }
+        }
+        DurationSpec::Exponential { mean } => {
+            secs(errs, &format!("{path}.mean"), mean, true);
+            Duration::Exponential { mean }
+        }
+        DurationSpec::Lognormal { median, p99 } => {
+            secs(errs, &format!("{path}.median"), median, true);
+            secs(errs, &format!("{path}.p99"), p99, true);
+            errs.check(!(p99 < median), format!("{path}.p99"), || {
+                format!("must be >= median ({median}), got {p99}")
+            });
+            errs.check(
+                !(p99 > 0.0 && median > 0.0 && p99 / median > 1e6),
+                format!("{path}.p99"),
+                || format!("p99 / median must be <= 1e6, got {}", p99 / median),
+            );
+            if median > 0.0 && p99 >= median {
+                Duration::lognormal(median, p99)
+            } else {
+                Duration::Constant(0)
+            }
+        }
+    }
+}
+
+fn workload(errs: &mut Errors, w: &WorkloadSpec, duration_s: f64) -> (Workload, u32) {
+    match w {
+        WorkloadSpec::Open { rate, clients } => {
+            errs.check(!rate.is_empty(), "workload.rate", || {
+                "must list at least one [seconds, qps] point".into()
+            });
+            let mut prev_t = 0.0f64;
+            for (i, &[t, qps]) in rate.iter().enumerate() {
+                let p = format!("workload.rate[{i}]");
+                errs.check(
+                    num_ok(t) && (0.0..=MAX_SECS).contains(&t),
+                    format!("{p}[0]"),
+                    || format!("time must be between 0 and {MAX_SECS:e} s, got {t}"),
+                );
+                errs.check(
+                    num_ok(qps) && (0.0..=MAX_RATE).contains(&qps),
+                    format!("{p}[1]"),
+                    || format!("rate must be between 0 and {MAX_RATE:e} per second, got {qps}"),
+                );
+                errs.check(!(t < prev_t), format!("{p}[0]"), || {
+                    format!("times must not decrease: {t} comes after {prev_t}")
+                });
+                prev_t = prev_t.max(t);
+            }
+            errs.check(
+                (1..=10_000_000).contains(clients),
+                "workload.clients",
+                || format!("must be between 1 and 10000000, got {clients}"),
+            );
+            let points: Vec<(f64, f64)> = rate.iter().map(|p| (p[0], p[1])).collect();
+            let curve = RateCurve::new(if points.is_empty() {
+                vec![(0.0, 0.0)]
+            } else {
+                points
+            });
+            if errs.0.is_empty() {
+                let expected = curve.integral(0.0, duration_s);
+                errs.check(expected <= MAX_REQUESTS, "workload.rate", || {
+                    format!("would generate about {expected:.3e} requests per replication; the limit is {MAX_REQUESTS:e} (shorten `duration` or lower the rate)")
+                });
+            }
+            (Workload::Open { rate: curve }, *clients)
+        }
+        WorkloadSpec::Batch {
+            requests,
+            spread,
+            clients,
+        } => {
+            errs.check(
+                (1..=MAX_REQUESTS as u64).contains(requests),
+                "workload.requests",
+                || format!("must be between 1 and {MAX_REQUESTS:e}, got {requests}"),
+            );
+            let spread = secs(errs, "workload.spread", *spread, false);
+            errs.check(
+                (1..=10_000_000).contains(clients),
+                "workload.clients",
+                || format!("must be between 1 and 10000000, got {clients}"),
+            );
+            (
+                Workload::Batch {
+                    requests: *requests,
+                    spread,
+                },
+                *clients,
+            )
+        }
+    }
+}
+
+fn cap(errs: &mut Errors, path: &str, cap: Option<f64>, base: f64) -> Nanos {
+    match cap {
+        None => Nanos::MAX,
+        Some(c) => {
+            let ns = secs(errs, path, c, false);
+            errs.check(!(c < base), path, || {
+                format!("must be >= base ({base}), got {c}")
+            });
+            ns
+        }
+    }
+}
+
+fn policy(errs: &mut Errors, i: usize, p: &PolicySpec) -> Policy {
+    let at = |f: &str| format!("policies[{i}].{f}");
+    errs.check(!p.name.trim().is_empty(), at("name"), || {
+        "must not be empty".into()
+    });
+    errs.check(
+        (1..=MAX_ATTEMPTS).contains(&p.max_attempts),
+        at("max_attempts"),
+        || {
+            format!(
+                "must be between 1 and {MAX_ATTEMPTS} (it counts the first try), got {}",
+                p.max_attempts
+            )
+        },
+    );
+    let timeout = secs(errs, &at("timeout"), p.timeout, true);
+    let deadline = p.deadline.map(|d| secs(errs, &at("deadline"), d, true));
+    let backoff = match p.backoff {
+        BackoffSpec::None => Backoff::NONE,
+        BackoffSpec::Constant { base, cap: c } => Backoff {
+            curve: Curve::Constant,
+            base: secs(errs, &at("backoff.base"), base, false),
+            cap: cap(errs, &at("backoff.cap"), c, base),
+        },
+        BackoffSpec::Linear { base, cap: c } => Backoff {
+            curve: Curve::Linear,
+            base: secs(errs, &at("backoff.base"), base, false),
+            cap: cap(errs, &at("backoff.cap"), c, base),
+        },
+        BackoffSpec::Exponential {
+            base,
+            factor,
+            cap: c,
+        } => {
+            errs.check(
+                num_ok(factor) && (1.0..=100.0).contains(&factor),
+                at("backoff.factor"),
+                || format!("must be between 1 and 100, got {factor}"),
+            );
+            Backoff {
+                curve: Curve::Exponential { factor },
+                base: secs(errs, &at("backoff.base"), base, false),
+                cap: cap(errs, &at("backoff.cap"), c, base),
+            }
+        }
+    };
+    let jitter = match p.jitter {
+        JitterSpec::None => Jitter::None,
+        JitterSpec::Full => Jitter::Full,
+        JitterSpec::Equal => Jitter::Equal,
+        JitterSpec::Decorrelated => {
+            errs.check(backoff.base > 0, at("jitter"), || {
+                "decorrelated jitter draws from [base, 3·previous]: give the policy a backoff with base > 0".into()
+            });
+            Jitter::Decorrelated
+        }
+        JitterSpec::Proportional { fraction } => {
+            errs.check(
+                num_ok(fraction) && (0.0..=100.0).contains(&fraction),
+                at("jitter.fraction"),
+                || format!("must be between 0 and 100, got {fraction}"),
+            );
+            Jitter::Proportional { fraction }
+        }
+        JitterSpec::Multiplicative { low, high } => {
+            errs.check(
+                num_ok(low) && (0.0..=100.0).contains(&low),
+                at("jitter.low"),
+                || format!("must be between 0 and 100, got {low}"),
+            );
+            errs.check(
+                num_ok(high) && high >= low && high <= 100.0,
+                at("jitter.high"),
+                || format!("must be between low ({low}) and 100, got {high}"),
+            );
+            Jitter::Multiplicative { low, high }
+        }
+        JitterSpec::Additive { max } => Jitter::Additive {
+            max: secs(errs, &at("jitter.max"), max, false),
+        },
+    };
+    let retry_after = match p.retry_after {
+        RetryAfterSpec::Ignore => RetryAfterPolicy::Ignore,
+        RetryAfterSpec::Obey { cap, beyond_cap } => RetryAfterPolicy::Obey {
+            cap: cap.map(|c| secs(errs, &at("retry_after.cap"), c, false)),
+            beyond_cap: match beyond_cap {
+                BeyondCapSpec::GiveUp => BeyondCap::GiveUp,
+                BeyondCapSpec::UseCap => BeyondCap::UseCap,
+            },
+        },
+        RetryAfterSpec::Clamp { extra } => RetryAfterPolicy::Clamp {
+            extra: secs(errs, &at("retry_after.extra"), extra, false),
+        },
+    };
+    Policy {
+        name: p.name.clone(),
+        max_attempts: p.max_attempts,
+        timeout,
+        deadline,
+        backoff,
+        jitter,
+        retry_after,
+    }
+}
+
+/// Validates a parsed scenario, reporting every invalid field at once.
+pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
+    let mut errs = Errors::default();
+    let s = &spec;
+    errs.check(
+        !s.name.is_empty()
+            && s.name.len() <= 100
+            && s.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            && !s.name.starts_with('.'),
+        "name",
+        || format!("must be 1-100 letters, digits, '-', '_' or '.' (it names the output folder), got {:?}", s.name),
+    );
+    errs.check(
+        (1..=MAX_REPLICATIONS).contains(&s.replications),
+        "replications",
+        || {
+            format!(
+                "must be between 1 and {MAX_REPLICATIONS}, got {}",
+                s.replications
+            )
+        },
+    );
+    let end_of_load = secs(&mut errs, "duration", s.duration, true);
+    let drain = secs(&mut errs, "drain", s.drain, false);
+    let bin = secs(&mut errs, "metrics.bin", s.metrics.bin, true);
+    if s.metrics.bin > 0.0 && s.duration.is_finite() && s.drain.is_finite() {
+        let bins = (s.duration + s.drain) / s.metrics.bin;
+        errs.check(bins <= MAX_BINS, "metrics.bin", || {
+            format!("(duration + drain) / bin = {bins:.0} bins; at most {MAX_BINS:e} are kept (widen the bin)")
+        });
+    }
+    let trigger = secs(&mut errs, "metrics.trigger", s.metrics.trigger, false);
+    errs.check(!(s.metrics.trigger > s.duration), "metrics.trigger", || {
+        format!(
+            "must be within the load (<= duration {}), got {}",
+            s.duration, s.metrics.trigger
+        )
+    });
+    let t = s.metrics.threshold;
+    errs.check(
+        num_ok(t) && (0.0..=1.0).contains(&t),
+        "metrics.threshold",
+        || format!("must be a share between 0 and 1, got {t}"),
+    );
+    let window = secs(&mut errs, "metrics.window", s.metrics.window, true);
+
+    let (workload, clients) = workload(&mut errs, &s.workload, s.duration);
+    let latency = duration(&mut errs, "network.latency", &s.network.latency);
+
+    let limiter = s.service.limiter.as_ref().map(|l| {
+        errs.check(
+            num_ok(l.rate) && l.rate >= 0.001 && l.rate <= MAX_RATE,
+            "service.limiter.rate",
+            || {
+                format!(
+                    "must be > 0 (at least 0.001) and <= {MAX_RATE:e} tokens per second, got {}",
+                    l.rate
+                )
+            },
+        );
+        errs.check(
+            num_ok(l.burst) && l.burst >= 1.0 && l.burst <= 1e6,
+            "service.limiter.burst",
+            || {
+                format!(
+                    "must be between 1 and 1e6 tokens (an attempt takes one), got {}",
+                    l.burst
+                )
+            },
+        );
+        LimiterConfig {
+            rate: l.rate,
+            burst: l.burst,
+            header: match l.retry_after {
+                RetryAfterHeaderSpec::Header => RetryAfterHeader::Header,
+                RetryAfterHeaderSpec::Exact => RetryAfterHeader::Exact,
+                RetryAfterHeaderSpec::None => RetryAfterHeader::None,
+            },
+        }
+    });
+    let w = &s.service.workers;
+    errs.check(
+        w.concurrency.is_none_or(|c| c >= 1),
+        "service.workers.concurrency",
+        || "must be at least 1 (leave it out for unbounded)".into(),
+    );
+    let workers = WorkersConfig {
+        concurrency: w.concurrency,
+        queue_limit: w.queue_limit,
+        service_time: duration(&mut errs, "service.workers.service_time", &w.service_time),
+    };
+
+    errs.check(!s.policies.is_empty(), "policies", || {
+        "must list at least one policy".into()
+    });
+    let policies: Vec<Policy> = s
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| policy(&mut errs, i, p))
+        .collect();
+    for (i, p) in s.policies.iter().enumerate() {
+        if let Some(j) = s.policies[..i].iter().position(|q| q.name == p.name) {
+            errs.push(
+                format!("policies[{i}].name"),
+                format!("{:?} is already the name of policies[{j}]", p.name),
+            );
+        }
+    }
+
+    if !errs.0.is_empty() {
+        return Err(ScenarioError::Invalid(errs.0));
+    }
+    Ok(Scenario {
+        name: spec.name.clone(),
+        seed: spec.seed,
+        replications: spec.replications,
+        end_of_load,
+        drain,
+        bin,
+        recovery: RecoveryRule {
+            trigger,
+            threshold: t,
+            window,
+        },
+        workload,
+        clients,
+        latency,
+        limiter,
+        workers,
+        policies,
+        spec,
+    })
+}

@@ -1,0 +1,123 @@
+//! The service's worker pool: `concurrency` slots and a bounded FIFO queue.
+
+use std::collections::VecDeque;
+
+/// One attempt admitted by the limiter, as the service knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Job {
+    /// The request slot the attempt belongs to.
+    pub request: u32,
+    /// The attempt generation, to tell whether the client still waits for it.
+    pub generation: u32,
+}
+
+/// What happened to a job arriving at the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// A worker was free: service starts now.
+    Started,
+    /// All workers busy: the job waits in the queue.
+    Queued,
+    /// Queue full: the job is refused with 503.
+    Refused,
+}
+
+/// Workers serving jobs first come, first served.
+#[derive(Debug, Clone)]
+pub struct Workers {
+    concurrency: u64,
+    queue_limit: usize,
+    busy: u64,
+    queue: VecDeque<Job>,
+}
+
+impl Workers {
+    /// A pool; `None` means unbounded for either limit.
+    pub fn new(concurrency: Option<u64>, queue_limit: Option<u64>) -> Self {
+        Self {
+            concurrency: concurrency.unwrap_or(u64::MAX),
+            queue_limit: queue_limit.map_or(usize::MAX, |q| q as usize),
+            busy: 0,
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// A job arrives.
+    #[inline]
+    pub fn arrive(&mut self, job: Job) -> Arrival {
+        if self.busy < self.concurrency {
+            self.busy += 1;
+            Arrival::Started
+        } else if self.queue.len() < self.queue_limit {
+            self.queue.push_back(job);
+            Arrival::Queued
+        } else {
+            Arrival::Refused
+        }
+    }
+
+    /// A job finishes; returns the queued job that takes its worker, if any.
+    #[inline]
+    pub fn finish(&mut self) -> Option<Job> {
+        debug_assert!(self.busy > 0);
+        match self.queue.pop_front() {
+            Some(next) => Some(next),
+            None => {
+                self.busy -= 1;
+                None
+            }
+        }
+    }
+
+    /// Jobs in service.
+    pub fn busy(&self) -> u64 {
+        self.busy
+    }
+
+    /// Jobs waiting.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(i: u32) -> Job {
+        Job {
+            request: i,
+            generation: 0,
+        }
+    }
+
+    #[test]
+    fn fills_workers_then_queue_then_refuses() {
+        let mut w = Workers::new(Some(2), Some(1));
+        assert_eq!(w.arrive(job(0)), Arrival::Started);
+        assert_eq!(w.arrive(job(1)), Arrival::Started);
+        assert_eq!(w.arrive(job(2)), Arrival::Queued);
+        assert_eq!(w.arrive(job(3)), Arrival::Refused);
+        assert_eq!((w.busy(), w.queued()), (2, 1));
+    }
+
+    #[test]
+    fn queue_is_fifo_and_workers_free_up() {
+        let mut w = Workers::new(Some(1), None);
+        w.arrive(job(0));
+        w.arrive(job(1));
+        w.arrive(job(2));
+        assert_eq!(w.finish(), Some(job(1)));
+        assert_eq!(w.finish(), Some(job(2)));
+        assert_eq!(w.finish(), None);
+        assert_eq!(w.busy(), 0);
+    }
+
+    #[test]
+    fn unbounded_pool_never_queues() {
+        let mut w = Workers::new(None, Some(0));
+        for i in 0..10_000 {
+            assert_eq!(w.arrive(job(i)), Arrival::Started);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `retrysim run`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use retrysim_experiment::report;
+use retrysim_model::scenario::compile::MAX_REPLICATIONS;
+
+use crate::cli::RunArgs;
+use crate::{output, scenario_file};
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let mut scenario = scenario_file::load(&args.scenario)?;
+    if let Some(r) = args.replications {
+        if !(1..=MAX_REPLICATIONS).contains(&r) {
+            bail!("--replications must be between 1 and {MAX_REPLICATIONS}, got {r}");
+        }
+        scenario.replications = r;
+        scenario.spec.replications = r;
+    }
+    if let Some(s) = args.seed {
+        scenario.seed = s;
+        scenario.spec.seed = s;
+    }
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+
+    let total = scenario.policies.len() as u64 * scenario.replications as u64;
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(format!(
+        "{}: {} policies × {} replications",
+        scenario.name,
+        scenario.policies.len(),
+        scenario.replications
+    ));
+    let summary = pool.install(|| retrysim_experiment::run(&scenario, &|| bar.inc(1)));
+    bar.finish_and_clear();
+
+    output::write_all(
+        &out_dir,
+        &[
+            ("summary.json", report::json::render(&summary)),
+            ("summary.md", report::markdown::render(&summary)),
+            ("timeseries.csv", report::csv::render(&summary)),
+        ],
+    )?;
+    if !args.quiet {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "{}: {} replications per policy, seed {} (mean ± 95 % CI half-width)\n",
+            scenario.name, scenario.replications, scenario.seed
+        )?;
+        write!(stdout, "{}", report::markdown::headline(&summary))?;
+        writeln!(
+            stdout,
+            "\nRecovery from the trigger at {} s (error: failed attempts; user: failed requests).",
+            summary.recovery.trigger_s
+        )?;
+        writeln!(
+            stdout,
+            "Wrote {}/{{summary.json, summary.md, timeseries.csv}}",
+            out_dir.display()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
