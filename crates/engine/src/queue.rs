@@ -29,6 +29,8 @@ pub struct EventQueue<E: Copy> {
     /// Smallest time in each bucket (`Nanos::MAX` when empty), so a refill
     /// needs no scan.
     mins: [Nanos; BUCKETS],
+    /// Bit `i - 1` set when bucket `i` (1 ≤ i ≤ 64) is non-empty.
+    occupied: u64,
     /// Next unread position in bucket 0.
     head: usize,
     /// Time of the last pop: the base the buckets are relative to.
@@ -60,6 +62,7 @@ impl<E: Copy> EventQueue<E> {
         Self {
             buckets: (0..BUCKETS).map(|_| Vec::with_capacity(per)).collect(),
             mins: [Nanos::MAX; BUCKETS],
+            occupied: 0,
             head: 0,
             last: 0,
             len: 0,
@@ -80,11 +83,17 @@ impl<E: Copy> EventQueue<E> {
     pub fn schedule(&mut self, at: Nanos, event: E) {
         debug_assert!(at >= self.last, "event scheduled in the past");
         let at = at.max(self.last);
-        let b = bucket(at, self.last);
-        self.buckets[b].push((at, event));
-        self.mins[b] = self.mins[b].min(at);
+        self.put(at, event, self.last);
         self.len += 1;
         self.scheduled += 1;
+    }
+
+    #[inline]
+    fn put(&mut self, at: Nanos, event: E, base: Nanos) {
+        let b = bucket(at, base);
+        self.buckets[b].push((at, event));
+        self.mins[b] = self.mins[b].min(at);
+        self.occupied |= (1u64 << b) >> 1;
     }
 
     /// Schedules `event` after `delay` from now.
@@ -116,9 +125,10 @@ impl<E: Copy> EventQueue<E> {
     /// false if there are none.
     #[cold]
     fn refill(&mut self, until: Nanos) -> bool {
-        let Some(i) = (1..BUCKETS).find(|&i| !self.buckets[i].is_empty()) else {
+        if self.occupied == 0 {
             return false;
-        };
+        }
+        let i = self.occupied.trailing_zeros() as usize + 1;
         let min = self.mins[i];
         if min > until {
             return false;
@@ -132,10 +142,9 @@ impl<E: Copy> EventQueue<E> {
         self.last = min;
         let from = std::mem::take(&mut self.buckets[i]);
         self.mins[i] = Nanos::MAX;
+        self.occupied &= !(1u64 << (i - 1));
         for &(at, e) in &from {
-            let b = bucket(at, min);
-            self.buckets[b].push((at, e));
-            self.mins[b] = self.mins[b].min(at);
+            self.put(at, e, min);
         }
         let mut from = from;
         from.clear();

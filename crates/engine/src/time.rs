@@ -13,7 +13,7 @@ pub const MAX_SECS: f64 = 1e9;
 /// Converts seconds to nanoseconds, rounding to the nearest nanosecond.
 /// Returns `None` for NaN, negative or absurdly large values.
 pub fn secs_to_nanos(secs: f64) -> Option<Nanos> {
-    if !secs.is_finite() || secs < 0.0 || secs > MAX_SECS {
+    if !secs.is_finite() || !(0.0..=MAX_SECS).contains(&secs) {
         return None;
     }
     Some((secs * NANOS_PER_SEC as f64).round() as Nanos)

@@ -32,6 +32,11 @@ fn num_ok(v: f64) -> bool {
     v.is_finite()
 }
 
+/// `a >= b`, or either is NaN (a NaN is reported by the field's own check).
+fn not_below(a: f64, b: f64) -> bool {
+    a.partial_cmp(&b) != Some(std::cmp::Ordering::Less)
+}
+
 /// Seconds ≥ 0 (or > 0 with `positive`), converted to nanoseconds.
 fn secs(errs: &mut Errors, path: &str, v: f64, positive: bool) -> Nanos {
     let ok = num_ok(v) && v <= MAX_SECS && if positive { v > 0.0 } else { v >= 0.0 };
@@ -54,7 +59,7 @@ fn duration(errs: &mut Errors, path: &str, d: &DurationSpec) -> Duration {
         DurationSpec::Uniform { low, high } => {
             secs(errs, &format!("{path}.low"), low, false);
             secs(errs, &format!("{path}.high"), high, false);
-            errs.check(!(high < low), format!("{path}.high"), || {
+            errs.check(not_below(high, low), format!("{path}.high"), || {
                 format!("must be >= low ({low}), got {high}")
             });
             Duration::Uniform {
@@ -69,7 +74,7 @@ fn duration(errs: &mut Errors, path: &str, d: &DurationSpec) -> Duration {
         DurationSpec::Lognormal { median, p99 } => {
             secs(errs, &format!("{path}.median"), median, true);
             secs(errs, &format!("{path}.p99"), p99, true);
-            errs.check(!(p99 < median), format!("{path}.p99"), || {
+            errs.check(not_below(p99, median), format!("{path}.p99"), || {
                 format!("must be >= median ({median}), got {p99}")
             });
             errs.check(
@@ -105,7 +110,7 @@ fn workload(errs: &mut Errors, w: &WorkloadSpec, duration_s: f64) -> (Workload, 
                     format!("{p}[1]"),
                     || format!("rate must be between 0 and {MAX_RATE:e} per second, got {qps}"),
                 );
-                errs.check(!(t < prev_t), format!("{p}[0]"), || {
+                errs.check(not_below(t, prev_t), format!("{p}[0]"), || {
                     format!("times must not decrease: {t} comes after {prev_t}")
                 });
                 prev_t = prev_t.max(t);
@@ -161,7 +166,7 @@ fn cap(errs: &mut Errors, path: &str, cap: Option<f64>, base: f64) -> Nanos {
         None => Nanos::MAX,
         Some(c) => {
             let ns = secs(errs, path, c, false);
-            errs.check(!(c < base), path, || {
+            errs.check(not_below(c, base), path, || {
                 format!("must be >= base ({base}), got {c}")
             });
             ns
@@ -306,12 +311,16 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
         });
     }
     let trigger = secs(&mut errs, "metrics.trigger", s.metrics.trigger, false);
-    errs.check(!(s.metrics.trigger > s.duration), "metrics.trigger", || {
-        format!(
-            "must be within the load (<= duration {}), got {}",
-            s.duration, s.metrics.trigger
-        )
-    });
+    errs.check(
+        not_below(s.duration, s.metrics.trigger),
+        "metrics.trigger",
+        || {
+            format!(
+                "must be within the load (<= duration {}), got {}",
+                s.duration, s.metrics.trigger
+            )
+        },
+    );
     let t = s.metrics.threshold;
     errs.check(
         num_ok(t) && (0.0..=1.0).contains(&t),
