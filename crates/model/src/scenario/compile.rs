@@ -311,8 +311,9 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
         });
     }
     let trigger = secs(&mut errs, "metrics.trigger", s.metrics.trigger, false);
+    let duration_ok = num_ok(s.duration) && s.duration > 0.0;
     errs.check(
-        not_below(s.duration, s.metrics.trigger),
+        !duration_ok || not_below(s.duration, s.metrics.trigger),
         "metrics.trigger",
         || {
             format!(

@@ -134,3 +134,132 @@ fn strip_position(message: &str) -> String {
         None => message.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{
+  "name": "ok",
+  "duration": 10,
+  "workload": {"kind": "open", "rate": [[0, 100]]},
+  "service": {"limiter": {"rate": 50, "burst": 5},
+              "workers": {"service_time": {"kind": "constant", "value": 0.1}}},
+  "policies": [{"name": "a"}, {"name": "b", "max_attempts": 3,
+                "backoff": {"kind": "exponential", "base": 0.5},
+                "jitter": {"kind": "full"}}]
+}"#;
+
+    fn err(text: &str) -> String {
+        Scenario::from_json(text)
+            .expect_err("should be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn a_good_file_loads_with_defaults_filled_in() {
+        let s = Scenario::from_json(GOOD).unwrap();
+        assert_eq!((s.seed, s.replications, s.policies.len()), (1, 10, 2));
+        assert_eq!(s.policies[1].timeout, 30_000_000_000);
+        assert_eq!(s.spec.drain, 300.0);
+        assert_eq!(s.recovery.threshold, 0.05);
+    }
+
+    #[test]
+    fn malformed_json_names_line_and_column() {
+        let text = GOOD.replace(r#""duration": 10,"#, r#""duration": 10"#);
+        assert_eq!(err(&text), "4:3: malformed JSON: expected `,` or `}`");
+    }
+
+    #[test]
+    fn unknown_field_names_its_path_and_position() {
+        let text = GOOD.replace(r#""max_attempts": 3"#, r#""max_atempts": 3"#);
+        let e = err(&text);
+        assert!(e.starts_with("7:"), "{e}");
+        assert!(
+            e.contains("policies[1].max_atempts: unknown field `max_atempts`"),
+            "{e}"
+        );
+        assert!(e.contains("expected one of"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_and_missing_field_name_their_path() {
+        let e = err(&GOOD.replace(r#""duration": 10"#, r#""duration": "ten""#));
+        assert!(
+            e.contains("duration: invalid type: string \"ten\", expected f64"),
+            "{e}"
+        );
+        let e = err(&GOOD.replace(r#""duration": 10,"#, ""));
+        assert!(e.contains("missing field `duration`"), "{e}");
+        let e = err(&GOOD.replace(r#""kind": "full""#, r#""kind": "fulll""#));
+        assert!(
+            e.contains("policies[1].jitter") && e.contains("unknown variant `fulll`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_name_field_rule_and_value() {
+        let e = err(&GOOD.replace(r#""rate": 50"#, r#""rate": -5"#));
+        assert_eq!(
+            e,
+            "service.limiter.rate: must be > 0 (at least 0.001) and <= 1e8 tokens per second, got -5"
+        );
+        let e = err(&GOOD.replace(r#""max_attempts": 3"#, r#""max_attempts": 0"#));
+        assert!(
+            e.starts_with("policies[1].max_attempts: must be between 1 and 1000"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported_at_once() {
+        let text = GOOD
+            .replace(r#""duration": 10"#, r#""duration": -1"#)
+            .replace(r#"{"name": "a"}"#, r#"{"name": "b"}"#);
+        match Scenario::from_json(&text) {
+            Err(ScenarioError::Invalid(errors)) => {
+                let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
+                assert_eq!(paths, ["duration", "policies[1].name"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn cross_field_rules() {
+        let e = err(&GOOD
+            .replace(
+                r#""jitter": {"kind": "full"}"#,
+                r#""jitter": {"kind": "decorrelated"}"#,
+            )
+            .replace(r#""backoff": {"kind": "exponential", "base": 0.5},"#, ""));
+        assert!(e.contains("policies[1].jitter: decorrelated jitter"), "{e}");
+        let e = err(&GOOD.replace(r#""base": 0.5}"#, r#""base": 2, "cap": 1}"#));
+        assert!(
+            e.contains("policies[1].backoff.cap: must be >= base (2), got 1"),
+            "{e}"
+        );
+        let e = err(&GOOD.replace(r#"[[0, 100]]"#, r#"[[5, 100], [2, 10]]"#));
+        assert!(
+            e.contains("workload.rate[1][0]: times must not decrease"),
+            "{e}"
+        );
+        let e = err(&GOOD.replace(r#""name": "ok""#, r#""name": "../x""#));
+        assert!(e.starts_with("name: must be 1-100 letters"), "{e}");
+    }
+
+    #[test]
+    fn runaway_scenarios_are_refused_before_running() {
+        let e = err(&GOOD
+            .replace(r#"[[0, 100]]"#, r#"[[0, 100000000]]"#)
+            .replace(r#""duration": 10"#, r#""duration": 100000"#));
+        assert!(e.contains("workload.rate: would generate about"), "{e}");
+        let e = err(&GOOD.replace(
+            r#""duration": 10"#,
+            r#""duration": 10, "metrics": {"bin": 0.0001}"#,
+        ));
+        assert!(e.contains("metrics.bin:"), "{e}");
+    }
+}

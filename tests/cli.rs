@@ -1,0 +1,259 @@
+//! Runs the `retrysim` binary on real scenario files and checks what a user
+//! would see: files written, tables printed, errors and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn retrysim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retrysim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("retrysim runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn tiny() -> String {
+    format!("{}/tests/data/tiny-spike.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_into(dir: &Path, extra: &[&str]) -> Output {
+    let scenario = tiny();
+    let mut args = vec!["run", scenario.as_str(), "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = retrysim(&args);
+    assert!(o.status.success(), "run failed: {}", text(&o.stderr));
+    o
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn run_writes_summary_markdown_and_timeseries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_into(tmp.path(), &["--quiet"]);
+    assert!(o.stdout.is_empty(), "--quiet prints nothing");
+
+    let summary: serde_json::Value =
+        serde_json::from_slice(&read(tmp.path(), "summary.json")).unwrap();
+    assert_eq!(summary["scenario"]["name"], "tiny-spike");
+    let policies = summary["policies"].as_array().unwrap();
+    let names: Vec<_> = policies
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["no-retry", "constant-1s", "exp-full-jitter"]);
+    for p in policies {
+        let m = &p["metrics"];
+        let rate = m["success_rate"]["mean"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&rate));
+        let [lo, hi] = [0, 1].map(|i| m["success_rate"]["ci95"][i].as_f64().unwrap());
+        assert!(lo <= rate && rate <= hi, "mean inside its CI");
+        assert_eq!(m["success_rate"]["of"], 3);
+        assert!(m["amplification"]["mean"].as_f64().unwrap() >= 1.0);
+        assert!(m.get("error_recovery_s").is_some() && m.get("user_recovery_s").is_some());
+    }
+    // Retrying succeeds more often than not retrying, on the same arrivals.
+    let rate = |i: usize| {
+        policies[i]["metrics"]["success_rate"]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(rate(2) > rate(0));
+
+    let csv = text(&read(tmp.path(), "timeseries.csv"));
+    let mut lines = csv.lines();
+    let header: Vec<_> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..4],
+        ["policy", "t_start_s", "arrivals", "attempts"]
+    );
+    assert!(header.contains(&"rate_limited_429") && header.contains(&"attempt_error_share"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    for name in names {
+        let n = rows.iter().filter(|r| r[0] == name).count();
+        assert!(n >= 30, "{name}: {n} bins for a 30 s load");
+    }
+    // Arrivals are the same for every policy (common random numbers).
+    let arrivals = |name: &str| {
+        rows.iter()
+            .filter(|r| r[0] == name)
+            .take(30)
+            .map(|r| r[2])
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(arrivals("no-retry"), arrivals("exp-full-jitter"));
+
+    let md = text(&read(tmp.path(), "summary.md"));
+    assert!(md.starts_with("# tiny-spike\n"));
+    assert!(md.contains("| policy | success | attempts / request |"));
+    assert!(md.contains("| exp-full-jitter |"));
+    assert!(md.contains("*User recovery*"));
+}
+
+#[test]
+fn run_prints_the_headline_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_into(tmp.path(), &["-r", "2"]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("tiny-spike: 2 replications per policy, seed 5"),
+        "{out}"
+    );
+    assert!(out.contains("| constant-1s |"), "{out}");
+    assert!(out.contains("error recovery"), "{out}");
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_on_any_thread_count() {
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    run_into(dirs[0].path(), &["-q", "-j", "1"]);
+    run_into(dirs[1].path(), &["-q", "-j", "2"]);
+    run_into(dirs[2].path(), &["-q", "-j", "2"]);
+    for name in ["summary.json", "summary.md", "timeseries.csv"] {
+        let a = read(dirs[0].path(), name);
+        assert_eq!(a, read(dirs[1].path(), name), "{name}: 1 vs 2 threads");
+        assert_eq!(a, read(dirs[2].path(), name), "{name}: run twice");
+    }
+    // And a different seed gives different results.
+    let other = tempfile::tempdir().unwrap();
+    run_into(other.path(), &["-q", "--seed", "6"]);
+    assert_ne!(
+        read(dirs[0].path(), "summary.json"),
+        read(other.path(), "summary.json")
+    );
+}
+
+/// Writes `content` as a scenario, runs it, and returns (exit code, stderr,
+/// whether any output appeared).
+fn run_bad(content: &str) -> (i32, String, bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.json");
+    std::fs::write(&file, content).unwrap();
+    let out = tmp.path().join("out");
+    let o = retrysim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    (o.status.code().unwrap(), text(&o.stderr), out.exists())
+}
+
+fn tiny_with(from: &str, to: &str) -> String {
+    let s = std::fs::read_to_string(tiny()).unwrap();
+    assert!(s.contains(from), "fixture lacks {from}");
+    s.replacen(from, to, 1)
+}
+
+#[test]
+fn malformed_json_names_file_line_and_column() {
+    let (code, err, wrote) = run_bad(&tiny_with(r#""seed": 5,"#, r#""seed": 5"#));
+    assert_eq!(code, 2);
+    assert!(!wrote, "no partial output");
+    assert!(
+        err.contains("bad.json:5:3: malformed JSON: expected `,` or `}`"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn unknown_field_names_file_position_and_path() {
+    let (code, err, wrote) = run_bad(&tiny_with(
+        r#""max_attempts": 5, "backoff": { "kind": "constant""#,
+        r#""max_attempt": 5, "backoff": { "kind": "constant""#,
+    ));
+    assert_eq!(code, 2);
+    assert!(!wrote);
+    assert!(err.contains("bad.json:"), "{err}");
+    assert!(
+        err.contains("policies[1].max_attempt: unknown field `max_attempt`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn out_of_range_value_names_field_rule_and_value() {
+    let (code, err, wrote) = run_bad(&tiny_with(r#""rate": 600"#, r#""rate": -5"#));
+    assert_eq!(code, 2);
+    assert!(!wrote);
+    assert!(
+        err.contains("bad.json: invalid scenario: service.limiter.rate: must be > 0"),
+        "{err}"
+    );
+    assert!(err.contains("got -5"), "{err}");
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let o = retrysim(&["run", "no/such/file.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot read scenario file no/such/file.json"));
+}
+
+#[test]
+fn validate_checks_every_shipped_scenario() {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let mut args = vec!["validate".to_string()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let o = retrysim(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("ok: "))
+            .count(),
+        files.len()
+    );
+}
+
+#[test]
+fn validate_fails_on_a_bad_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.json");
+    std::fs::write(&file, tiny_with(r#""burst": 600"#, r#""burst": 0"#)).unwrap();
+    let o = retrysim(&["validate", &tiny(), file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stdout).contains("ok: "));
+    assert!(text(&o.stderr).contains("service.limiter.burst: must be between 1 and 1e6"));
+}
+
+#[test]
+fn help_explains_every_run_option_and_its_default() {
+    let o = retrysim(&["run", "--help"]);
+    let h = text(&o.stdout);
+    for s in [
+        "--replications",
+        "--seed",
+        "--threads",
+        "--out",
+        "--quiet",
+        "default: all cores",
+        "output/<scenario name>",
+    ] {
+        assert!(h.contains(s), "run --help lacks {s}:\n{h}");
+    }
+    let o = retrysim(&["--help"]);
+    assert!(text(&o.stdout).contains("retrysim run scenarios/double11-spike.json"));
+}
+
+#[test]
+fn bad_replications_flag_is_refused() {
+    let o = retrysim(&["run", &tiny(), "-r", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--replications must be between 1"));
+}
