@@ -1,23 +1,34 @@
-//! The future event list: a radix heap over integer time.
+//! The future event list: a multi-level radix heap over integer time.
 //!
 //! Virtual time never runs backwards: every event is scheduled at or after
-//! the time of the last event popped. A radix heap exploits that. Pending
-//! events sit in 65 buckets by the highest bit in which their time differs
-//! from `last` (the time of the last pop): bucket 0 holds events at exactly
-//! `last`, bucket b those that differ first in bit b − 1. Scheduling is an
-//! append; popping takes from bucket 0 and, when it is empty, redistributes
-//! the lowest non-empty bucket around its minimum. Each event moves at most
-//! 64 times and in practice a few; all moves are sequential memory traffic,
-//! where a binary heap of 10⁵ events misses the cache on every level.
+//! the time of the last event popped (`last`). A radix heap exploits that.
+//! Times are read as 6-bit digits. A pending event sits at level `l` — the
+//! highest digit in which its time differs from `last` — in the bucket of its
+//! own digit there: 11 levels × 64 buckets. All events at level 0 agree with
+//! `last` on every digit but the lowest, so a level-0 bucket holds exactly one
+//! instant and is read front to back. When level 0 runs dry, the lowest
+//! non-empty bucket above it is re-bucketed around its minimum, which becomes
+//! `last`; each of its events falls at least one level. An event scheduled
+//! Δ ahead is therefore moved about log₆₄(Δ / spacing) + 1 times (three or
+//! four for a retry timer seconds ahead), always by appending to a bucket:
+//! sequential memory traffic, where a binary heap of 10⁵ events misses the
+//! cache on every level of every pop. Occupancy bitmaps find the next bucket
+//! with one `trailing_zeros`.
 //!
-//! Ties: two events with the same time always share a bucket, every bucket
-//! keeps insertion order (appends, in-order redistribution) and bucket 0 is
-//! read from the front, so same-time events leave in scheduling order — the
-//! `(time, seq)` order of a heap, without storing `seq`.
+//! Ties: two events with the same time always share a bucket (their digits
+//! relative to `last` are the same), buckets keep insertion order (appends,
+//! in-order re-bucketing) and are read from the front, so same-time events
+//! leave in the order they were scheduled — the `(time, seq)` order of a
+//! heap, without storing `seq`. A test checks it against such a heap.
 
 use crate::time::Nanos;
 
-const BUCKETS: usize = 65;
+/// Bits per digit.
+const DIGIT: u32 = 6;
+/// Buckets per level.
+const RADIX: usize = 1 << DIGIT;
+/// Levels needed for 64-bit times.
+const LEVELS: usize = 64_usize.div_ceil(DIGIT as usize);
 
 /// A deterministic priority queue of events in virtual time.
 ///
@@ -25,15 +36,18 @@ const BUCKETS: usize = 65;
 /// queue's clock ([`EventQueue::now`]) is the time of the last popped event.
 /// Events are `Copy`: they are moved between buckets by value.
 pub struct EventQueue<E: Copy> {
+    /// `LEVELS × RADIX` buckets; bucket `l·RADIX + d` holds the events at
+    /// level `l` whose digit `l` is `d`.
     buckets: Vec<Vec<(Nanos, E)>>,
-    /// Smallest time in each bucket (`Nanos::MAX` when empty), so a refill
-    /// needs no scan.
-    mins: [Nanos; BUCKETS],
-    /// Bit `i - 1` set when bucket `i` (1 ≤ i ≤ 64) is non-empty.
-    occupied: u64,
-    /// Next unread position in bucket 0.
+    /// Smallest time in each bucket (`Nanos::MAX` when empty).
+    mins: Vec<Nanos>,
+    /// Per level, bit `d` set when bucket `d` is non-empty.
+    occupied: [u64; LEVELS],
+    /// Bit `l` set when level `l` has a non-empty bucket.
+    levels: u32,
+    /// Next unread position in the level-0 bucket being read.
     head: usize,
-    /// Time of the last pop: the base the buckets are relative to.
+    /// Time of the last pop: the base the levels are relative to.
     last: Nanos,
     len: usize,
     scheduled: u64,
@@ -45,11 +59,6 @@ impl<E: Copy> Default for EventQueue<E> {
     }
 }
 
-#[inline]
-fn bucket(at: Nanos, last: Nanos) -> usize {
-    (64 - (at ^ last).leading_zeros()) as usize
-}
-
 impl<E: Copy> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
@@ -58,11 +67,14 @@ impl<E: Copy> EventQueue<E> {
 
     /// An empty queue; `capacity` is a hint for the busiest buckets.
     pub fn with_capacity(capacity: usize) -> Self {
-        let per = capacity / 8;
+        let per = capacity / 64;
         Self {
-            buckets: (0..BUCKETS).map(|_| Vec::with_capacity(per)).collect(),
-            mins: [Nanos::MAX; BUCKETS],
-            occupied: 0,
+            buckets: (0..LEVELS * RADIX)
+                .map(|_| Vec::with_capacity(per))
+                .collect(),
+            mins: vec![Nanos::MAX; LEVELS * RADIX],
+            occupied: [0; LEVELS],
+            levels: 0,
             head: 0,
             last: 0,
             len: 0,
@@ -83,17 +95,26 @@ impl<E: Copy> EventQueue<E> {
     pub fn schedule(&mut self, at: Nanos, event: E) {
         debug_assert!(at >= self.last, "event scheduled in the past");
         let at = at.max(self.last);
-        self.put(at, event, self.last);
+        self.put(at, event);
         self.len += 1;
         self.scheduled += 1;
     }
 
+    /// Files an event relative to `last`.
     #[inline]
-    fn put(&mut self, at: Nanos, event: E, base: Nanos) {
-        let b = bucket(at, base);
+    fn put(&mut self, at: Nanos, event: E) {
+        let diff = at ^ self.last;
+        let level = if diff == 0 {
+            0
+        } else {
+            (63 - diff.leading_zeros()) / DIGIT
+        };
+        let digit = ((at >> (level * DIGIT)) as usize) & (RADIX - 1);
+        let b = level as usize * RADIX + digit;
         self.buckets[b].push((at, event));
         self.mins[b] = self.mins[b].min(at);
-        self.occupied |= (1u64 << b) >> 1;
+        self.occupied[level as usize] |= 1 << digit;
+        self.levels |= 1 << level;
     }
 
     /// Schedules `event` after `delay` from now.
@@ -112,43 +133,58 @@ impl<E: Copy> EventQueue<E> {
     /// Removes the earliest event if it is due at or before `until`.
     #[inline]
     pub fn pop_until(&mut self, until: Nanos) -> Option<(Nanos, E)> {
-        if self.head == self.buckets[0].len() && !self.refill(until) {
+        if self.occupied[0] == 0 && !self.refill(until) {
             return None;
         }
-        let item = self.buckets[0][self.head];
+        let digit = self.occupied[0].trailing_zeros() as usize;
+        let bucket = &mut self.buckets[digit];
+        let item = bucket[self.head];
+        if item.0 > until {
+            return None;
+        }
         self.head += 1;
+        if self.head == bucket.len() {
+            bucket.clear();
+            self.head = 0;
+            self.mins[digit] = Nanos::MAX;
+            self.occupied[0] &= !(1 << digit);
+            if self.occupied[0] == 0 {
+                self.levels &= !1;
+            }
+        }
+        self.last = item.0;
         self.len -= 1;
         Some(item)
     }
 
-    /// Moves the earliest events into bucket 0 if they are due by `until`;
-    /// false if there are none.
+    /// Level 0 is empty: re-buckets the lowest non-empty bucket around its
+    /// minimum, if that is due by `until`. False if nothing was moved.
     #[cold]
     fn refill(&mut self, until: Nanos) -> bool {
-        if self.occupied == 0 {
+        if self.levels == 0 {
             return false;
         }
-        let i = self.occupied.trailing_zeros() as usize + 1;
-        let min = self.mins[i];
+        let level = self.levels.trailing_zeros() as usize;
+        let digit = self.occupied[level].trailing_zeros() as usize;
+        let b = level * RADIX + digit;
+        let min = self.mins[b];
         if min > until {
             return false;
         }
-        // Bucket 0 is exhausted: reuse it.
-        self.buckets[0].clear();
-        self.head = 0;
-        self.mins[0] = Nanos::MAX;
-        // Re-bucket bucket `i` around its minimum, which becomes `last`.
-        // Every event lands in a lower bucket, in order.
-        self.last = min;
-        let from = std::mem::take(&mut self.buckets[i]);
-        self.mins[i] = Nanos::MAX;
-        self.occupied &= !(1u64 << (i - 1));
-        for &(at, e) in &from {
-            self.put(at, e, min);
+        let mut from = std::mem::take(&mut self.buckets[b]);
+        self.mins[b] = Nanos::MAX;
+        self.occupied[level] &= !(1 << digit);
+        if self.occupied[level] == 0 {
+            self.levels &= !(1 << level);
         }
-        let mut from = from;
+        // Every event of this bucket agrees with `min` on digits ≥ `level`,
+        // so each lands at a lower level; buckets above are unaffected.
+        self.last = min;
+        for &(at, e) in &from {
+            self.put(at, e);
+        }
         from.clear();
-        self.buckets[i] = from; // keep its capacity
+        self.buckets[b] = from; // keep its capacity
         true
     }
 

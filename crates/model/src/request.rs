@@ -3,8 +3,10 @@
 
 use retrysim_engine::Nanos;
 
-/// One logical request's state.
+/// One logical request's state, one cache line per slot (every event reads
+/// its request's slot; a slot straddling two lines would cost two misses).
 #[derive(Debug, Clone, Copy, Default)]
+#[repr(align(64))]
 pub struct Request {
     /// When the request arrived.
     pub arrival: Nanos,
