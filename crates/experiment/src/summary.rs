@@ -97,6 +97,10 @@ pub struct SeriesRow {
     pub in_service: f64,
     /// Mean limiter tokens at the bin's end.
     pub tokens: f64,
+    /// Mean dollars billed in the bin.
+    pub spend: f64,
+    /// Mean dollars billed up to the bin's end.
+    pub cumulative_spend: f64,
     /// Pooled share of attempts sent here that failed.
     pub attempt_error_share: Option<f64>,
     /// Pooled share of requests arriving here that finally failed.
@@ -109,6 +113,7 @@ pub struct SeriesRow {
 pub(crate) struct SeriesSum {
     bins: Vec<Bin>,
     tokens: Vec<f64>,
+    spend: Vec<f64>,
 }
 
 impl SeriesSum {
@@ -116,6 +121,7 @@ impl SeriesSum {
         if bins.len() > self.bins.len() {
             self.bins.resize(bins.len(), Bin::default());
             self.tokens.resize(bins.len(), 0.0);
+            self.spend.resize(bins.len(), 0.0);
         }
         for (i, b) in bins.iter().enumerate() {
             let s = &mut self.bins[i];
@@ -130,16 +136,19 @@ impl SeriesSum {
             s.queue += b.queue;
             s.in_service += b.in_service;
             self.tokens[i] += b.tokens;
+            self.spend[i] += b.spend;
         }
     }
 
     pub(crate) fn mean(&self, replications: u32, bin_s: f64) -> Vec<SeriesRow> {
         let r = replications as f64;
+        let mut cumulative = 0.0;
         self.bins
             .iter()
             .zip(&self.tokens)
+            .zip(&self.spend)
             .enumerate()
-            .map(|(i, (b, &tokens))| SeriesRow {
+            .map(|(i, ((b, &tokens), &spend))| SeriesRow {
                 start_s: i as f64 * bin_s,
                 arrivals: b.arrivals as f64 / r,
                 attempts: b.attempts as f64 / r,
@@ -150,6 +159,11 @@ impl SeriesSum {
                 queue: b.queue as f64 / r,
                 in_service: b.in_service as f64 / r,
                 tokens: tokens / r,
+                spend: spend / r,
+                cumulative_spend: {
+                    cumulative += spend / r;
+                    cumulative
+                },
                 attempt_error_share: b.attempt_error_share(),
                 request_failure_share: b.request_failure_share(),
             })

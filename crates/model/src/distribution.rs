@@ -49,6 +49,19 @@ impl Duration {
         }
     }
 
+    /// Draws one value in the unit the scenario gave (seconds, or a count
+    /// when the distribution describes tokens), unrounded.
+    pub fn sample_value(&self, rng: &mut SimRng) -> f64 {
+        match *self {
+            Duration::Constant(ns) => retrysim_engine::time::nanos_to_secs(ns),
+            Duration::Uniform { low, span } => low + span * rng.random::<f64>(),
+            Duration::Exponential { mean } => mean * rng.sample::<f64, _>(Exp1),
+            Duration::LogNormal { mu, sigma } => {
+                (mu + sigma * rng.sample::<f64, _>(StandardNormal)).exp()
+            }
+        }
+    }
+
     /// The mean in seconds (for reports and analytic checks).
     pub fn mean_secs(&self) -> f64 {
         match *self {

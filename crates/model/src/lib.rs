@@ -17,7 +17,10 @@
 //! ```
 
 pub mod backoff;
+pub mod budget;
+pub mod cost;
 pub mod distribution;
+pub mod faults;
 pub mod histogram;
 pub mod jitter;
 pub mod metrics;

@@ -43,6 +43,21 @@ pub struct RunMetrics {
     pub peak_in_flight: u64,
     /// Most events pending in the engine at once.
     pub peak_pending_events: u64,
+    /// Dollars billed in all (every served attempt).
+    pub cost_total: f64,
+    /// Dollars of the attempts that delivered a request's success.
+    pub cost_useful: f64,
+    /// Served attempts whose response nobody used (abandoned or lost).
+    pub duplicate_attempts: u64,
+    /// Dollars of those.
+    pub duplicate_cost: f64,
+    /// Abandoned attempts the service dropped unserved (`cancel_on_timeout`).
+    pub cancelled: u64,
+    /// Whether the scenario prices attempts.
+    pub priced: bool,
+    /// Largest amount by which a client's money-guard spend passed its daily
+    /// limit (0 when it never did; `None` without a money guard).
+    pub money_overshoot: Option<f64>,
 }
 
 impl RunMetrics {
@@ -64,6 +79,13 @@ impl RunMetrics {
             run_end: 0,
             peak_in_flight: 0,
             peak_pending_events: 0,
+            cost_total: 0.0,
+            cost_useful: 0.0,
+            duplicate_attempts: 0,
+            duplicate_cost: 0.0,
+            cancelled: 0,
+            priced: false,
+            money_overshoot: None,
         }
     }
 
@@ -143,7 +165,32 @@ impl RunMetrics {
         for o in Outcome::ALL {
             v.push((outcome_key(o), Some(self.outcomes[o as usize] as f64)));
         }
+        let priced = |x: f64| self.priced.then_some(x);
+        let wasted = self.cost_total - self.cost_useful;
         v.extend([
+            ("cost_total", priced(self.cost_total)),
+            ("cost_useful", priced(self.cost_useful)),
+            ("cost_wasted", priced(wasted)),
+            (
+                "retry_overhead",
+                if self.priced && self.cost_useful > 0.0 {
+                    Some(wasted / self.cost_useful)
+                } else {
+                    None
+                },
+            ),
+            (
+                "cost_per_success",
+                if self.priced && self.succeeded > 0 {
+                    Some(self.cost_total / self.succeeded as f64)
+                } else {
+                    None
+                },
+            ),
+            ("duplicate_attempts", Some(self.duplicate_attempts as f64)),
+            ("duplicate_cost", priced(self.duplicate_cost)),
+            ("money_overshoot", self.money_overshoot),
+            ("cancelled", Some(self.cancelled as f64)),
             ("served", Some(self.served as f64)),
             ("peak_in_flight", Some(self.peak_in_flight as f64)),
             ("events", Some(self.events as f64)),

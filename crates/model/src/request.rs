@@ -10,24 +10,36 @@ use retrysim_engine::Nanos;
 pub struct Request {
     /// When the request arrived.
     pub arrival: Nanos,
-    /// When the current (or last) attempt was sent.
-    pub attempt_sent: Nanos,
     /// When the current attempt times out.
     pub attempt_deadline: Nanos,
     /// Last jittered delay (decorrelated jitter's memory).
     pub previous_delay: Nanos,
     /// `Retry-After` of the response on its way (`NO_RETRY_AFTER` if none).
     pub retry_after: Nanos,
+    /// Time-series bin in which the current attempt was sent.
+    pub attempt_bin: u32,
+    /// Dollars one served attempt of this request costs.
+    pub cost: f32,
+    /// Dollars the money guard reserved for the current attempt.
+    pub reserved: f32,
     /// Bumped whenever a phase ends; events carrying an older value are stale.
     pub generation: u32,
-    /// Attempts sent so far.
-    pub attempts: u32,
     /// Client instance the request belongs to.
     pub client: u32,
+    /// Attempts sent so far.
+    pub attempts: u16,
+    /// Retry-quota tokens the last retry took (AWS refunds them on success).
+    pub quota_acquired: u16,
+    /// Circuit-breaker epoch the current attempt was let through in.
+    pub breaker_epoch: u16,
     /// Whether a timeout event is pending for the current attempt.
     pub timeout_armed: bool,
     /// Whether the slot holds a request.
     pub live: bool,
+    /// Whether the request is malformed: every attempt gets a 4xx.
+    pub bad: bool,
+    /// Whether the current attempt's response will be lost (hang).
+    pub hang: bool,
 }
 
 /// A slab of requests addressed by `u32` slot numbers.

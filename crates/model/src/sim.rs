@@ -1,25 +1,30 @@
 //! One replication of one policy: the event handlers that tie workload,
-//! network, limiter, workers and client together.
+//! network, limiter, workers, client and its guards together.
 //!
 //! # Event flow of one attempt
-//! `Send` (or the request's `Arrival`) → `Reach` the service after the
-//! uplink latency → limiter (429) → workers (start, queue, or 503) → `Done`
-//! frees the worker → `Response` reaches the client after the downlink
+//! `Send` (or the request's `Arrival`) → guards (circuit breaker, adaptive
+//! throttling, money guard) → network fault draw → `Reach` the service after
+//! the uplink latency → outage window → limiter (429) → 4xx for a malformed
+//! request → workers (start, queue, or 503) → `Done` frees the worker and
+//! bills the attempt → `Response` reaches the client after the downlink
 //! latency. A `Timeout` fires at the attempt's deadline.
 //!
 //! # Timers that never fire are never scheduled
 //! Most attempts answer long before their timeout. Whenever the time of an
-//! attempt's response becomes known (a 429 or 503 at once, or a service
-//! start), the simulator compares it with the attempt deadline: if it comes
-//! first, only the response is scheduled; otherwise only the timeout (the
-//! service still does, and bills, the work). An attempt waiting in the queue
-//! has an unknown finish, so its timeout is armed then, and skipped by
+//! attempt's response becomes known (a 429, 503 or reset at once, or a
+//! service start), the simulator compares it with the attempt deadline: if it
+//! comes first, only the response is scheduled; otherwise only the timeout
+//! (the service still does, and bills, the work). An attempt waiting in the
+//! queue has an unknown finish, so its timeout is armed then, and skipped by
 //! generation if the response wins. This is exactly equivalent to arming
 //! every timeout and cancelling most, at a fraction of the heap traffic.
 
 use rand::Rng;
 use retrysim_engine::{EventQueue, Nanos, Process, SimRng, stream};
 
+use crate::budget::money_guard::Level;
+use crate::budget::{ClientGuards, GuardsConfig};
+use crate::faults::{Fault, OutageMode, outage_at};
 use crate::metrics::RunMetrics;
 use crate::outcome::{FailureReason, Outcome};
 use crate::policy::Policy;
@@ -39,22 +44,38 @@ pub mod purpose {
     pub const SERVICE: u64 = 2;
     /// Retry jitter.
     pub const JITTER: u64 = 3;
+    /// Per-attempt network faults.
+    pub const FAULTS: u64 = 4;
+    /// Per-request properties: token counts, malformed (4xx) or not.
+    pub const REQUESTS: u64 = 5;
+    /// Client guards' own draws (adaptive throttling).
+    pub const GUARDS: u64 = 6;
 }
 
 /// "No Retry-After header" in a response.
 pub const NO_RETRY_AFTER: Nanos = Nanos::MAX;
 
-/// Everything that can happen. 12 bytes, `Copy`; no allocation per event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Everything that can happen. 16 bytes, `Copy`; no allocation per event.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
     /// The next request of the workload arrives.
     Arrival,
     /// A retry timer fires: send the next attempt.
     Send { req: u32, generation: u32 },
-    /// An attempt reaches the service.
-    Reach { req: u32, generation: u32 },
-    /// The service finishes an attempt.
-    Done { req: u32, generation: u32 },
+    /// An attempt reaches the service, carrying what it costs if served and
+    /// whether it is malformed.
+    Reach {
+        req: u32,
+        generation: u32,
+        cost: f32,
+        bad: bool,
+    },
+    /// The service finishes an attempt and bills it.
+    Done {
+        req: u32,
+        generation: u32,
+        cost: f32,
+    },
     /// A response reaches the client (a 429's `Retry-After` travels in the
     /// request's slot, which only this response can still reach).
     Response {
@@ -75,9 +96,14 @@ pub struct Simulation<'a> {
     rng_network: SimRng,
     rng_service: SimRng,
     rng_jitter: SimRng,
+    rng_faults: SimRng,
+    rng_requests: SimRng,
+    rng_guards: SimRng,
     bucket: Option<TokenBucket>,
     workers: Workers,
     requests: Requests,
+    /// One entry per client instance when the policy has guards, else empty.
+    guards: Vec<ClientGuards>,
     metrics: RunMetrics,
     /// End of the current bin: gauges are read when time passes it.
     next_gauge: Nanos,
@@ -89,6 +115,19 @@ impl<'a> Simulation<'a> {
     pub fn new(scenario: &'a Scenario, policy: &'a Policy, replication: u64) -> Self {
         let seed = scenario.seed;
         let expected_bins = ((scenario.end_of_load + scenario.drain) / scenario.bin) as usize + 1;
+        let guards = if policy.guards.is_empty() {
+            Vec::new()
+        } else {
+            (0..scenario.clients)
+                .map(|_| ClientGuards::new(&policy.guards))
+                .collect()
+        };
+        let mut metrics = RunMetrics::new(
+            policy.max_attempts,
+            scenario.bin,
+            expected_bins.min(1 << 16),
+        );
+        metrics.priced = scenario.cost.is_some();
         Self {
             scenario,
             policy,
@@ -97,17 +136,17 @@ impl<'a> Simulation<'a> {
             rng_network: stream(seed, replication, purpose::NETWORK),
             rng_service: stream(seed, replication, purpose::SERVICE),
             rng_jitter: stream(seed, replication, purpose::JITTER),
+            rng_faults: stream(seed, replication, purpose::FAULTS),
+            rng_requests: stream(seed, replication, purpose::REQUESTS),
+            rng_guards: stream(seed, replication, purpose::GUARDS),
             bucket: scenario
                 .limiter
                 .as_ref()
                 .map(|l| TokenBucket::new(l.rate, l.burst, l.header)),
             workers: Workers::new(scenario.workers.concurrency, scenario.workers.queue_limit),
             requests: Requests::default(),
-            metrics: RunMetrics::new(
-                policy.max_attempts,
-                scenario.bin,
-                expected_bins.min(1 << 16),
-            ),
+            guards,
+            metrics,
             next_gauge: scenario.bin,
         }
     }
@@ -139,6 +178,15 @@ impl<'a> Simulation<'a> {
         for r in self.requests.iter_live() {
             m.series.at(r.arrival).failed += 1;
         }
+        if let Some(cfg) = &self.policy.guards.money {
+            let over = self
+                .guards
+                .iter()
+                .filter_map(|g| g.money.as_ref())
+                .map(|g| g.day_spent() - cfg.daily_limit)
+                .fold(0.0f64, f64::max);
+            m.money_overshoot = Some(over);
+        }
         self.metrics
     }
 
@@ -160,46 +208,124 @@ impl<'a> Simulation<'a> {
     }
 
     fn on_arrival(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
-        let client = if self.scenario.clients > 1 {
-            self.rng_arrivals.random_range(0..self.scenario.clients)
+        let s = self.scenario;
+        let client = if s.clients > 1 {
+            self.rng_arrivals.random_range(0..s.clients)
         } else {
             0
         };
+        let cost = s
+            .cost
+            .as_ref()
+            .map_or(0.0, |c| c.sample(&mut self.rng_requests)) as f32;
+        let bad =
+            s.client_error_share > 0.0 && self.rng_requests.random::<f64>() < s.client_error_share;
         let req = self.requests.insert(Request {
             arrival: now,
             client,
+            cost,
+            bad,
             previous_delay: self.policy.backoff.base,
             ..Request::default()
         });
         self.metrics.arrivals += 1;
         self.metrics.peak_in_flight = self.metrics.peak_in_flight.max(self.requests.live());
         self.metrics.series.at(now).arrivals += 1;
-        self.send(now, req, q);
+        if let Some(ratio) = self
+            .guards
+            .get_mut(client as usize)
+            .and_then(|g| g.ratio.as_mut())
+        {
+            ratio.on_request(now);
+        }
+        self.start_attempt(now, req, q);
         if let Some(t) = self.arrivals.next(&mut self.rng_arrivals) {
             q.schedule(t, Event::Arrival);
         }
     }
 
-    /// Sends the next attempt of `req`.
-    fn send(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
+    /// The guards consulted before every attempt: circuit breaker, adaptive
+    /// throttling, money guard. `Err` fails the request.
+    fn pre_attempt_guards(&mut self, now: Nanos, req: u32) -> Result<(), FailureReason> {
+        let cfg: &GuardsConfig = &self.policy.guards;
+        let r = self.requests.get_mut(req);
+        let g = &mut self.guards[r.client as usize];
+        if let (Some(c), Some(b)) = (&cfg.circuit_breaker, g.circuit_breaker.as_mut()) {
+            r.breaker_epoch = b.allow(c, now).ok_or(FailureReason::CircuitOpen)?;
+        }
+        if let (Some(c), Some(t)) = (&cfg.adaptive_throttle, g.adaptive_throttle.as_mut()) {
+            let p = t.reject_probability(c, now);
+            t.on_request(now);
+            if p > 0.0 && self.rng_guards.random::<f64>() < p {
+                return Err(FailureReason::Throttled);
+            }
+        }
+        if let (Some(c), Some(m)) = (&cfg.money, g.money.as_mut()) {
+            r.reserved = m.admit(c, now).ok_or(FailureReason::BudgetRefused)? as f32;
+        }
+        Ok(())
+    }
+
+    /// Sends the next attempt of `req`, unless a guard refuses it.
+    fn start_attempt(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
+        if !self.guards.is_empty()
+            && let Err(reason) = self.pre_attempt_guards(now, req)
+        {
+            return self.fail(req, reason);
+        }
         let policy = self.policy;
+        let bin = self.metrics.series.index(now);
         let r = self.requests.get_mut(req);
         r.attempts += 1;
-        r.attempt_sent = now;
+        r.attempt_bin = bin as u32;
         r.timeout_armed = false;
+        r.hang = false;
         let mut deadline = now + policy.timeout;
         if let Some(d) = policy.deadline {
             deadline = deadline.min(r.arrival + d);
         }
         r.attempt_deadline = deadline;
-        let generation = r.generation;
+        let (generation, cost, bad) = (r.generation, r.cost, r.bad);
         self.metrics.attempts += 1;
-        self.metrics.series.at(now).attempts += 1;
-        let arrive = now + self.scenario.latency.sample(&mut self.rng_network);
-        if arrive >= deadline {
-            self.arm_timeout(req, q);
+        self.metrics.series.bin(bin).attempts += 1;
+        let fault = if self.scenario.faults.any() {
+            self.scenario.faults.draw(&mut self.rng_faults)
+        } else {
+            Fault::None
+        };
+        match fault {
+            Fault::Drop => self.arm_timeout(req, q),
+            Fault::Reset => {
+                let at = now + self.scenario.latency.sample(&mut self.rng_network);
+                self.respond(
+                    at,
+                    req,
+                    generation,
+                    Outcome::ConnectionError,
+                    NO_RETRY_AFTER,
+                    q,
+                );
+            }
+            Fault::None | Fault::Hang => {
+                if fault == Fault::Hang {
+                    self.requests.get_mut(req).hang = true;
+                    self.arm_timeout(req, q);
+                }
+                let arrive = now + self.scenario.latency.sample(&mut self.rng_network);
+                if arrive >= deadline {
+                    self.arm_timeout(req, q);
+                }
+                q.schedule(
+                    arrive,
+                    Event::Reach {
+                        req,
+                        generation,
+                        cost,
+                        bad,
+                    },
+                );
+            }
         }
-        q.schedule(arrive, Event::Reach { req, generation });
     }
 
     /// Schedules the current attempt's timeout unless already scheduled.
@@ -218,23 +344,72 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    fn on_reach(&mut self, now: Nanos, req: u32, generation: u32, q: &mut EventQueue<Event>) {
+    fn on_reach(&mut self, now: Nanos, job: Job, bad: bool, q: &mut EventQueue<Event>) {
+        let (req, generation) = (job.request, job.generation);
         self.metrics.attempts_at_service += 1;
+        let current = self.requests.is_current(req, generation);
+        if self.policy.cancel_on_timeout && !current {
+            self.metrics.cancelled += 1;
+            return;
+        }
+        if !self.scenario.outages.is_empty()
+            && let Some(mode) = outage_at(&self.scenario.outages, now)
+        {
+            match mode {
+                OutageMode::Drop => {
+                    if current {
+                        self.arm_timeout(req, q);
+                    }
+                    return;
+                }
+                OutageMode::Reset => {
+                    return self.respond(
+                        now,
+                        req,
+                        generation,
+                        Outcome::ConnectionError,
+                        NO_RETRY_AFTER,
+                        q,
+                    );
+                }
+                OutageMode::Error => {
+                    return self.respond(
+                        now,
+                        req,
+                        generation,
+                        Outcome::ServerError,
+                        NO_RETRY_AFTER,
+                        q,
+                    );
+                }
+                OutageMode::Hang => {
+                    if current {
+                        self.requests.get_mut(req).hang = true;
+                        self.arm_timeout(req, q);
+                    }
+                }
+            }
+        }
         if let Some(bucket) = self.bucket.as_mut()
             && let Admission::Rejected { retry_after } = bucket.try_take(now)
         {
             let ra = retry_after.unwrap_or(NO_RETRY_AFTER);
-            self.respond(now, req, generation, Outcome::RateLimited, ra, q);
-            return;
+            return self.respond(now, req, generation, Outcome::RateLimited, ra, q);
         }
-        let job = Job {
-            request: req,
-            generation,
-        };
+        if bad {
+            return self.respond(
+                now,
+                req,
+                generation,
+                Outcome::ClientError,
+                NO_RETRY_AFTER,
+                q,
+            );
+        }
         match self.workers.arrive(job) {
             Arrival::Started => self.start_service(now, job, q),
             Arrival::Queued => {
-                if self.requests.is_current(req, generation) {
+                if current {
                     self.arm_timeout(req, q);
                 }
             }
@@ -261,6 +436,7 @@ impl<'a> Simulation<'a> {
             Event::Done {
                 req: job.request,
                 generation: job.generation,
+                cost: job.cost,
             },
         );
         self.respond(
@@ -274,7 +450,8 @@ impl<'a> Simulation<'a> {
     }
 
     /// The service answers at `at`; the answer reaches the client one
-    /// downlink latency later, unless the client has stopped waiting.
+    /// downlink latency later, unless the client has stopped waiting or the
+    /// response is lost.
     fn respond(
         &mut self,
         at: Nanos,
@@ -286,6 +463,9 @@ impl<'a> Simulation<'a> {
     ) {
         if !self.requests.is_current(req, generation) {
             return; // the client gave up on this attempt already
+        }
+        if self.requests.get(req).hang {
+            return self.arm_timeout(req, q);
         }
         let t = at + self.scenario.latency.sample(&mut self.rng_network);
         let r = self.requests.get_mut(req);
@@ -304,10 +484,64 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    fn on_done(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
-        self.metrics.served += 1;
-        if let Some(next) = self.workers.finish() {
-            self.start_service(now, next, q);
+    fn on_done(
+        &mut self,
+        now: Nanos,
+        req: u32,
+        generation: u32,
+        cost: f32,
+        q: &mut EventQueue<Event>,
+    ) {
+        let m = &mut self.metrics;
+        m.served += 1;
+        m.cost_total += cost as f64;
+        m.series.at(now).spend += cost as f64;
+        if !self.requests.is_current(req, generation) || self.requests.get(req).hang {
+            m.duplicate_attempts += 1;
+            m.duplicate_cost += cost as f64;
+        }
+        let mut next = self.workers.finish();
+        while let Some(job) = next {
+            if self.policy.cancel_on_timeout
+                && !self.requests.is_current(job.request, job.generation)
+            {
+                self.metrics.cancelled += 1;
+                next = self.workers.finish();
+                continue;
+            }
+            self.start_service(now, job, q);
+            break;
+        }
+    }
+
+    /// The guards that learn from every attempt's result.
+    fn post_attempt_guards(&mut self, now: Nanos, req: u32, outcome: Outcome) {
+        let cfg: &GuardsConfig = &self.policy.guards;
+        let r = *self.requests.get(req);
+        let g = &mut self.guards[r.client as usize];
+        let success = outcome == Outcome::Success;
+        let accepted = success || outcome == Outcome::ClientError;
+        if let (Some(c), Some(b)) = (&cfg.circuit_breaker, g.circuit_breaker.as_mut()) {
+            b.record(c, now, r.breaker_epoch, !accepted);
+        }
+        if let Some(t) = g.grpc_throttle.as_mut()
+            && outcome.retryable() | success
+        {
+            t.record(success);
+        }
+        if accepted && let Some(t) = g.adaptive_throttle.as_mut() {
+            t.on_accept(now);
+        }
+        if let Some(m) = g.money.as_mut() {
+            // What the client knows it spent: the bill on success, the
+            // reservation (an estimate) on a timeout that may have been
+            // billed, nothing for a refusal.
+            let cost = match outcome {
+                Outcome::Success => r.cost as f64,
+                Outcome::Timeout => cfg.money.as_ref().map_or(0.0, |c| c.estimate),
+                _ => 0.0,
+            };
+            m.settle(now, r.reserved as f64, cost);
         }
     }
 
@@ -322,9 +556,12 @@ impl<'a> Simulation<'a> {
     ) {
         let r = self.requests.get_mut(req);
         r.generation = r.generation.wrapping_add(1);
-        let sent = r.attempt_sent;
+        let bin = r.attempt_bin as usize;
         self.metrics.outcomes[outcome as usize] += 1;
-        self.metrics.series.at(sent).outcomes[outcome as usize] += 1;
+        self.metrics.series.bin(bin).outcomes[outcome as usize] += 1;
+        if !self.guards.is_empty() {
+            self.post_attempt_guards(now, req, outcome);
+        }
         if outcome == Outcome::Success {
             self.succeed(now, req);
         } else {
@@ -333,8 +570,32 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// The retry decision (MODEL.md §5): retryable? attempts left? would the
-    /// retry start before the deadline?
+    /// The budgets that ration retries; false refuses this retry.
+    fn retry_budget_allows(&mut self, now: Nanos, req: u32, failed: Outcome) -> bool {
+        let cfg: &GuardsConfig = &self.policy.guards;
+        let r = self.requests.get_mut(req);
+        let g = &mut self.guards[r.client as usize];
+        if let Some(t) = &g.grpc_throttle
+            && !t.allows_retry()
+        {
+            return false;
+        }
+        if let (Some(c), Some(b)) = (&cfg.ratio, g.ratio.as_mut())
+            && !b.try_retry(c, now)
+        {
+            return false;
+        }
+        if let (Some(c), Some(quota)) = (&cfg.retry_quota, g.retry_quota.as_mut()) {
+            match quota.acquire(c, failed == Outcome::Timeout) {
+                Some(cost) => r.quota_acquired = cost as u16,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// The retry decision (MODEL.md §5): retryable? attempts left? budget?
+    /// would the retry start before the deadline?
     fn after_failure(
         &mut self,
         now: Nanos,
@@ -347,13 +608,26 @@ impl<'a> Simulation<'a> {
             return self.fail(req, FailureReason::NonRetryable);
         }
         let policy = self.policy;
-        let r = self.requests.get_mut(req);
-        if r.attempts >= policy.max_attempts {
+        if self.requests.get(req).attempts as u32 >= policy.max_attempts {
             return self.fail(req, FailureReason::AttemptsExhausted);
         }
+        let mut strict = false;
+        if !self.guards.is_empty() {
+            if !self.retry_budget_allows(now, req, outcome) {
+                return self.fail(req, FailureReason::BudgetRefused);
+            }
+            let client = self.requests.get(req).client as usize;
+            if let (Some(c), Some(m)) = (&policy.guards.money, &self.guards[client].money) {
+                strict = c.strict && m.level(c) == Level::Critical;
+            }
+        }
+        let r = self.requests.get_mut(req);
         let mut previous = r.previous_delay;
+        let retry = r.attempts as u32 - 1;
         let Some(wait) = policy.retry_delay(
-            r.attempts - 1,
+            retry,
+            outcome,
+            strict,
             &mut previous,
             retry_after,
             &mut self.rng_jitter,
@@ -380,9 +654,18 @@ impl<'a> Simulation<'a> {
         let r = *self.requests.get(req);
         let m = &mut self.metrics;
         m.succeeded += 1;
+        m.cost_useful += r.cost as f64;
         m.latency.record(now - r.arrival);
         m.success_by_attempt[r.attempts as usize - 1] += 1;
         m.series.at(r.arrival).succeeded += 1;
+        if let (Some(c), Some(quota)) = (
+            &self.policy.guards.retry_quota,
+            self.guards
+                .get_mut(r.client as usize)
+                .and_then(|g| g.retry_quota.as_mut()),
+        ) {
+            quota.on_success(c, r.quota_acquired as u32);
+        }
         self.requests.remove(req);
     }
 
@@ -406,11 +689,29 @@ impl Process for Simulation<'_> {
             Event::Arrival => self.on_arrival(now, q),
             Event::Send { req, generation } => {
                 if self.requests.is_current(req, generation) {
-                    self.send(now, req, q);
+                    self.start_attempt(now, req, q);
                 }
             }
-            Event::Reach { req, generation } => self.on_reach(now, req, generation, q),
-            Event::Done { .. } => self.on_done(now, q),
+            Event::Reach {
+                req,
+                generation,
+                cost,
+                bad,
+            } => self.on_reach(
+                now,
+                Job {
+                    request: req,
+                    generation,
+                    cost,
+                },
+                bad,
+                q,
+            ),
+            Event::Done {
+                req,
+                generation,
+                cost,
+            } => self.on_done(now, req, generation, cost, q),
             Event::Response {
                 req,
                 generation,
@@ -439,7 +740,7 @@ pub fn run_replication(scenario: &Scenario, policy: usize, replication: u64) -> 
 mod size_tests {
     #[test]
     fn events_stay_small() {
-        assert!(std::mem::size_of::<super::Event>() <= 12);
+        assert!(std::mem::size_of::<super::Event>() <= 16);
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Bin {
     pub in_service: u64,
     /// Limiter tokens at the bin's end (0 without a limiter).
     pub tokens: f64,
+    /// Dollars billed for attempts whose service completed in this bin.
+    pub spend: f64,
 }
 
 impl Bin {
@@ -72,14 +74,20 @@ impl TimeSeries {
         (t / self.width) as usize
     }
 
-    /// The bin containing `t`, created if needed.
+    /// Bin `i`, created if needed.
     #[inline]
-    pub fn at(&mut self, t: Nanos) -> &mut Bin {
-        let i = self.index(t);
+    pub fn bin(&mut self, i: usize) -> &mut Bin {
         if i >= self.bins.len() {
             self.bins.resize(i + 1, Bin::default());
         }
         &mut self.bins[i]
+    }
+
+    /// The bin containing `t`, created if needed.
+    #[inline]
+    pub fn at(&mut self, t: Nanos) -> &mut Bin {
+        let i = self.index(t);
+        self.bin(i)
     }
 }
 

@@ -3,12 +3,14 @@
 use std::collections::VecDeque;
 
 /// One attempt admitted by the limiter, as the service knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Job {
     /// The request slot the attempt belongs to.
     pub request: u32,
     /// The attempt generation, to tell whether the client still waits for it.
     pub generation: u32,
+    /// Dollars the attempt is billed when served.
+    pub cost: f32,
 }
 
 /// What happened to a job arriving at the pool.
@@ -88,6 +90,7 @@ mod tests {
         Job {
             request: i,
             generation: 0,
+            cost: 0.0,
         }
     }
 

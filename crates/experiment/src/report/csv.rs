@@ -17,6 +17,8 @@ pub fn header() -> String {
         "queue",
         "in_service",
         "limiter_tokens",
+        "spend_usd",
+        "cumulative_spend_usd",
         "attempt_error_share",
         "request_failure_share",
     ]);
@@ -49,13 +51,15 @@ pub fn render(summary: &Summary) -> String {
             }
             writeln!(
                 out,
-                ",{},{},{},{},{},{},{},{}",
+                ",{},{},{},{},{},{},{},{},{},{}",
                 r.succeeded,
                 r.failed,
                 r.in_flight,
                 r.queue,
                 r.in_service,
                 r.tokens,
+                r.spend,
+                r.cumulative_spend,
                 opt(r.attempt_error_share),
                 opt(r.request_failure_share)
             )

@@ -8,8 +8,18 @@ use super::error::{Errors, ScenarioError};
 use super::spec::*;
 use super::{LimiterConfig, Scenario, WorkersConfig};
 use crate::backoff::{Backoff, Curve};
+use crate::budget::GuardsConfig;
+use crate::budget::adaptive_throttle::AdaptiveThrottleConfig;
+use crate::budget::circuit_breaker::CircuitBreakerConfig;
+use crate::budget::grpc_throttle::GrpcThrottleConfig;
+use crate::budget::money_guard::{Accounting, MoneyGuardConfig};
+use crate::budget::ratio_budget::RatioBudgetConfig;
+use crate::budget::retry_quota::RetryQuotaConfig;
+use crate::cost::CostModel;
 use crate::distribution::Duration;
+use crate::faults::{Faults, Outage, OutageMode};
 use crate::jitter::Jitter;
+use crate::outcome::Outcome;
 use crate::policy::Policy;
 use crate::rate_curve::RateCurve;
 use crate::recovery::RecoveryRule;
@@ -35,6 +45,32 @@ fn num_ok(v: f64) -> bool {
 /// `a >= b`, or either is NaN (a NaN is reported by the field's own check).
 fn not_below(a: f64, b: f64) -> bool {
     a.partial_cmp(&b) != Some(std::cmp::Ordering::Less)
+}
+
+/// A share in [0, 1].
+fn share(errs: &mut Errors, path: &str, v: f64) -> f64 {
+    errs.check(num_ok(v) && (0.0..=1.0).contains(&v), path, || {
+        format!("must be a share between 0 and 1, got {v}")
+    });
+    v
+}
+
+/// A finite number in `[lo, hi]`.
+fn within(errs: &mut Errors, path: &str, v: f64, lo: f64, hi: f64) -> f64 {
+    errs.check(num_ok(v) && v >= lo && v <= hi, path, || {
+        format!("must be between {lo} and {hi}, got {v}")
+    });
+    v
+}
+
+/// A count distribution (tokens): the same shapes as durations, as numbers.
+fn amount(errs: &mut Errors, path: &str, d: &DurationSpec) -> Duration {
+    let mut sub = Errors::default();
+    let out = duration(&mut sub, path, d);
+    for e in sub.0 {
+        errs.push(e.path, e.message.replace("a number of seconds", "a count"));
+    }
+    out
 }
 
 /// Seconds ≥ 0 (or > 0 with `positive`), converted to nanoseconds.
@@ -174,7 +210,7 @@ fn cap(errs: &mut Errors, path: &str, cap: Option<f64>, base: f64) -> Nanos {
     }
 }
 
-fn policy(errs: &mut Errors, i: usize, p: &PolicySpec) -> Policy {
+fn policy(errs: &mut Errors, i: usize, p: &PolicySpec, mean_cost: Option<f64>) -> Policy {
     let at = |f: &str| format!("policies[{i}].{f}");
     errs.check(!p.name.trim().is_empty(), at("name"), || {
         "must not be empty".into()
@@ -268,6 +304,27 @@ fn policy(errs: &mut Errors, i: usize, p: &PolicySpec) -> Policy {
             extra: secs(errs, &at("retry_after.extra"), extra, false),
         },
     };
+    let m = &p.delay_multiplier;
+    let mut delay_multiplier = [1.0; Outcome::ALL.len()];
+    for (o, v, name) in [
+        (Outcome::RateLimited, m.rate_limited_429, "rate_limited_429"),
+        (Outcome::Unavailable, m.unavailable_503, "unavailable_503"),
+        (Outcome::ServerError, m.server_error_5xx, "server_error_5xx"),
+        (Outcome::Timeout, m.timeout, "timeout"),
+        (
+            Outcome::ConnectionError,
+            m.connection_error,
+            "connection_error",
+        ),
+    ] {
+        delay_multiplier[o as usize] = within(
+            errs,
+            &at(&format!("delay_multiplier.{name}")),
+            v,
+            0.0,
+            1000.0,
+        );
+    }
     Policy {
         name: p.name.clone(),
         max_attempts: p.max_attempts,
@@ -276,6 +333,152 @@ fn policy(errs: &mut Errors, i: usize, p: &PolicySpec) -> Policy {
         backoff,
         jitter,
         retry_after,
+        delay_multiplier,
+        cancel_on_timeout: p.cancel_on_timeout,
+        guards: guards(errs, i, &p.budget, mean_cost),
+    }
+}
+
+fn guards(errs: &mut Errors, i: usize, b: &BudgetSpec, mean_cost: Option<f64>) -> GuardsConfig {
+    let at = |f: &str| format!("policies[{i}].budget.{f}");
+    let retry_quota = b.retry_quota.as_ref().map(|q| {
+        errs.check(q.capacity >= 1, at("retry_quota.capacity"), || {
+            format!("must be at least 1, got {}", q.capacity)
+        });
+        errs.check(q.initial <= q.capacity, at("retry_quota.initial"), || {
+            format!(
+                "must be at most capacity ({}), got {}",
+                q.capacity, q.initial
+            )
+        });
+        RetryQuotaConfig {
+            capacity: q.capacity,
+            initial: q.initial,
+            retry_cost: q.retry_cost,
+            timeout_cost: q.timeout_cost,
+            success_increment: q.success_increment,
+        }
+    });
+    let grpc_throttle = b.grpc_throttle.as_ref().map(|g| {
+        errs.check(
+            num_ok(g.max_tokens) && g.max_tokens > 0.0 && g.max_tokens <= 1000.0,
+            at("grpc_throttle.max_tokens"),
+            || format!("must be > 0 and <= 1000 (gRFC A6), got {}", g.max_tokens),
+        );
+        errs.check(
+            num_ok(g.token_ratio) && g.token_ratio >= 0.001 && g.token_ratio <= 1000.0,
+            at("grpc_throttle.token_ratio"),
+            || {
+                format!(
+                    "must be > 0 (at least 0.001) and <= 1000, got {}",
+                    g.token_ratio
+                )
+            },
+        );
+        GrpcThrottleConfig {
+            max_tokens: g.max_tokens,
+            token_ratio: g.token_ratio,
+        }
+    });
+    let ratio = b.ratio.as_ref().map(|r| RatioBudgetConfig {
+        percent: within(errs, &at("ratio.percent"), r.percent, 0.0, 1e6),
+        min_per_second: within(
+            errs,
+            &at("ratio.min_per_second"),
+            r.min_per_second,
+            0.0,
+            1e9,
+        ),
+        window_s: within(errs, &at("ratio.window"), r.window as f64, 1.0, 3600.0) as u32,
+    });
+    let circuit_breaker = b.circuit_breaker.as_ref().map(|c| {
+        errs.check(
+            c.window >= 1 && c.window <= 1_000_000,
+            at("circuit_breaker.window"),
+            || format!("must be between 1 and 1000000 results, got {}", c.window),
+        );
+        errs.check(
+            c.minimum_calls >= 1 && c.minimum_calls <= c.window,
+            at("circuit_breaker.minimum_calls"),
+            || {
+                format!(
+                    "must be between 1 and window ({}), got {}",
+                    c.window, c.minimum_calls
+                )
+            },
+        );
+        errs.check(
+            num_ok(c.failure_rate) && c.failure_rate > 0.0 && c.failure_rate <= 1.0,
+            at("circuit_breaker.failure_rate"),
+            || format!("must be a share > 0 and <= 1, got {}", c.failure_rate),
+        );
+        errs.check(
+            c.half_open_calls >= 1,
+            at("circuit_breaker.half_open_calls"),
+            || "must be at least 1".into(),
+        );
+        CircuitBreakerConfig {
+            window: c.window,
+            minimum_calls: c.minimum_calls,
+            failure_rate: c.failure_rate,
+            open_for: secs(errs, &at("circuit_breaker.open_for"), c.open_for, true),
+            half_open_calls: c.half_open_calls,
+        }
+    });
+    let adaptive_throttle = b
+        .adaptive_throttle
+        .as_ref()
+        .map(|a| AdaptiveThrottleConfig {
+            k: within(errs, &at("adaptive_throttle.k"), a.k, 0.001, 1000.0),
+            window_s: within(
+                errs,
+                &at("adaptive_throttle.window"),
+                a.window as f64,
+                1.0,
+                3600.0,
+            ) as u32,
+        });
+    let money = b.money.as_ref().map(|g| {
+        let estimate = match (g.estimate, mean_cost) {
+            (Some(e), _) => within(errs, &at("money.estimate"), e, 0.0, 1e9),
+            (None, Some(m)) => m,
+            (None, None) => {
+                errs.push(at("money.estimate"), "the scenario has no `cost`: give the guard an `estimate` in dollars per attempt".into());
+                0.0
+            }
+        };
+        errs.check(num_ok(g.daily_limit) && g.daily_limit > 0.0, at("money.daily_limit"), || {
+            format!("must be > 0 dollars, got {}", g.daily_limit)
+        });
+        errs.check(num_ok(g.monthly_limit) && g.monthly_limit > 0.0, at("money.monthly_limit"), || {
+            format!("must be > 0 dollars, got {}", g.monthly_limit)
+        });
+        let warning = share(errs, &at("money.warning"), g.warning);
+        let critical = share(errs, &at("money.critical"), g.critical);
+        errs.check(not_below(critical, warning), at("money.critical"), || {
+            format!("must be >= warning ({warning}), got {critical}")
+        });
+        MoneyGuardConfig {
+            daily_limit: g.daily_limit,
+            monthly_limit: g.monthly_limit,
+            warning,
+            critical,
+            strict: g.strict,
+            accounting: match g.accounting {
+                AccountingSpec::Reserve => Accounting::Reserve,
+                AccountingSpec::Post => Accounting::Post,
+            },
+            estimate,
+            initial_spent: within(errs, &at("money.initial_spent"), g.initial_spent, 0.0, 1e12),
+        }
+    });
+    GuardsConfig {
+        retry_quota,
+        grpc_throttle,
+        ratio,
+        circuit_breaker,
+        adaptive_throttle,
+        money,
     }
 }
 
@@ -332,6 +535,66 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
 
     let (workload, clients) = workload(&mut errs, &s.workload, s.duration);
     let latency = duration(&mut errs, "network.latency", &s.network.latency);
+    let f = &s.network.faults;
+    let faults = Faults {
+        drop: share(&mut errs, "network.faults.drop", f.drop),
+        reset: share(&mut errs, "network.faults.reset", f.reset),
+        hang: share(&mut errs, "network.faults.hang", f.hang),
+    };
+    errs.check(
+        f.drop + f.reset + f.hang <= 1.0 || f.drop.is_nan(),
+        "network.faults",
+        || {
+            format!(
+                "drop + reset + hang must be at most 1, got {}",
+                f.drop + f.reset + f.hang
+            )
+        },
+    );
+    let outages: Vec<Outage> = s
+        .service
+        .outages
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let start = secs(
+                &mut errs,
+                &format!("service.outages[{i}].start"),
+                o.start,
+                false,
+            );
+            let end = secs(
+                &mut errs,
+                &format!("service.outages[{i}].end"),
+                o.end,
+                false,
+            );
+            errs.check(
+                end > start || o.end.is_nan(),
+                format!("service.outages[{i}].end"),
+                || format!("must be after start ({}), got {}", o.start, o.end),
+            );
+            let mode = match o.mode {
+                OutageModeSpec::Drop => OutageMode::Drop,
+                OutageModeSpec::Reset => OutageMode::Reset,
+                OutageModeSpec::Error => OutageMode::Error,
+                OutageModeSpec::Hang => OutageMode::Hang,
+            };
+            Outage { start, end, mode }
+        })
+        .collect();
+    let client_error_share = share(
+        &mut errs,
+        "service.client_error_share",
+        s.service.client_error_share,
+    );
+    let cost = s.cost.as_ref().map(|c| CostModel {
+        input_tokens: amount(&mut errs, "cost.input_tokens", &c.input_tokens),
+        output_tokens: amount(&mut errs, "cost.output_tokens", &c.output_tokens),
+        price_in: within(&mut errs, "cost.price_in", c.price_in, 0.0, 1e6),
+        price_out: within(&mut errs, "cost.price_out", c.price_out, 0.0, 1e6),
+    });
+    let mean_cost = cost.as_ref().map(CostModel::mean);
 
     let limiter = s.service.limiter.as_ref().map(|l| {
         errs.check(
@@ -383,7 +646,7 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
         .policies
         .iter()
         .enumerate()
-        .map(|(i, p)| policy(&mut errs, i, p))
+        .map(|(i, p)| policy(&mut errs, i, p, mean_cost))
         .collect();
     for (i, p) in s.policies.iter().enumerate() {
         if let Some(j) = s.policies[..i].iter().position(|q| q.name == p.name) {
@@ -412,6 +675,10 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
         workload,
         clients,
         latency,
+        faults,
+        outages,
+        client_error_share,
+        cost,
         limiter,
         workers,
         policies,

@@ -10,7 +10,9 @@ use retrysim_engine::Nanos;
 pub use error::{FieldError, ScenarioError};
 pub use spec::ScenarioSpec;
 
+use crate::cost::CostModel;
 use crate::distribution::Duration;
+use crate::faults::{Faults, Outage};
 use crate::policy::Policy;
 use crate::recovery::RecoveryRule;
 use crate::token_bucket::RetryAfterHeader;
@@ -63,6 +65,14 @@ pub struct Scenario {
     pub clients: u32,
     /// One-way network latency.
     pub latency: Duration,
+    /// Per-attempt network faults.
+    pub faults: Faults,
+    /// Service outage windows.
+    pub outages: Vec<Outage>,
+    /// Share of requests answered with a non-retryable 4xx.
+    pub client_error_share: f64,
+    /// Cost per served attempt, if priced.
+    pub cost: Option<CostModel>,
     /// Rate limiter, if any.
     pub limiter: Option<LimiterConfig>,
     /// Worker pool.

@@ -78,6 +78,9 @@ pub struct ScenarioSpec {
     pub network: NetworkSpec,
     /// The rate-limited service.
     pub service: ServiceSpec,
+    /// What served attempts cost (unpriced if absent).
+    #[serde(default)]
+    pub cost: Option<CostSpec>,
     /// The retry policies compared, each run on the same arrivals.
     pub policies: Vec<PolicySpec>,
 }
@@ -157,6 +160,26 @@ pub struct NetworkSpec {
     /// One-way latency, drawn per direction per attempt (default 0).
     #[serde(default = "NetworkSpec::default_latency")]
     pub latency: DurationSpec,
+    /// Per-attempt faults, one draw per attempt (default none).
+    #[serde(default)]
+    pub faults: FaultsSpec,
+}
+
+/// Probabilities of the exclusive per-attempt faults.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsSpec {
+    /// The attempt never reaches the service; the client times out.
+    #[serde(default)]
+    pub drop: f64,
+    /// The client gets a connection error after one round trip; the service
+    /// never sees the attempt.
+    #[serde(default)]
+    pub reset: f64,
+    /// The service gets, serves and bills the attempt, but the response is
+    /// lost; the client times out.
+    #[serde(default)]
+    pub hang: f64,
 }
 
 impl NetworkSpec {
@@ -169,6 +192,7 @@ impl Default for NetworkSpec {
     fn default() -> Self {
         Self {
             latency: Self::default_latency(),
+            faults: FaultsSpec::default(),
         }
     }
 }
@@ -182,6 +206,55 @@ pub struct ServiceSpec {
     pub limiter: Option<LimiterSpec>,
     /// The workers behind it.
     pub workers: WorkersSpec,
+    /// Windows in which the service is down (default none).
+    #[serde(default)]
+    pub outages: Vec<OutageSpec>,
+    /// Share of requests that are malformed or unauthorised: every attempt
+    /// gets a non-retryable 4xx after the limiter (default 0).
+    #[serde(default)]
+    pub client_error_share: f64,
+}
+
+/// A window `[start, end)` in which attempts reaching the service fail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageSpec {
+    /// Seconds.
+    pub start: f64,
+    /// Seconds (exclusive).
+    pub end: f64,
+    /// How attempts fail.
+    pub mode: OutageModeSpec,
+}
+
+/// How attempts fail during an outage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutageModeSpec {
+    /// They vanish; clients time out.
+    Drop,
+    /// Connection error after one round trip.
+    Reset,
+    /// A 5xx at once (`server_error_5xx`); costs nothing.
+    Error,
+    /// Served and billed, the response never arrives (a dependency that
+    /// hangs after the model ran): clients time out.
+    Hang,
+}
+
+/// What an attempt costs (prices per million tokens).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostSpec {
+    /// Input (prompt) tokens per request, as a distribution (use
+    /// `{"kind": "constant", "value": N}` for a fixed count).
+    pub input_tokens: DurationSpec,
+    /// Output (completion) tokens per request.
+    pub output_tokens: DurationSpec,
+    /// Dollars per million input tokens.
+    pub price_in: f64,
+    /// Dollars per million output tokens.
+    pub price_out: f64,
 }
 
 /// Token-bucket rate limiter.
@@ -248,6 +321,232 @@ pub struct PolicySpec {
     /// Reaction to a 429's `Retry-After` (default ignore).
     #[serde(default)]
     pub retry_after: RetryAfterSpec,
+    /// Factor on the jittered delay after each kind of failure (default 1;
+    /// seed 001 waits 1.5× after a 5xx).
+    #[serde(default)]
+    pub delay_multiplier: DelayMultiplierSpec,
+    /// Whether the service drops an attempt the client has abandoned if it
+    /// has not started serving it (default false: abandoned work is served
+    /// and billed).
+    #[serde(default)]
+    pub cancel_on_timeout: bool,
+    /// Retry budgets and guards, per client instance (default none).
+    #[serde(default)]
+    pub budget: BudgetSpec,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Factors on the jittered delay, per failure kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelayMultiplierSpec {
+    #[serde(default = "one")]
+    pub rate_limited_429: f64,
+    #[serde(default = "one")]
+    pub unavailable_503: f64,
+    #[serde(default = "one")]
+    pub server_error_5xx: f64,
+    #[serde(default = "one")]
+    pub timeout: f64,
+    #[serde(default = "one")]
+    pub connection_error: f64,
+}
+
+impl Default for DelayMultiplierSpec {
+    fn default() -> Self {
+        Self {
+            rate_limited_429: 1.0,
+            unavailable_503: 1.0,
+            server_error_5xx: 1.0,
+            timeout: 1.0,
+            connection_error: 1.0,
+        }
+    }
+}
+
+/// Budgets and guards; each is off unless given.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSpec {
+    /// AWS SDK "standard" retry quota.
+    #[serde(default)]
+    pub retry_quota: Option<RetryQuotaSpec>,
+    /// gRPC retry throttling.
+    #[serde(default)]
+    pub grpc_throttle: Option<GrpcThrottleSpec>,
+    /// Retries as a share of recent requests, plus a floor.
+    #[serde(default)]
+    pub ratio: Option<RatioSpec>,
+    /// Circuit breaker.
+    #[serde(default)]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
+    /// Google SRE client-side adaptive throttling.
+    #[serde(default)]
+    pub adaptive_throttle: Option<AdaptiveThrottleSpec>,
+    /// Seed 001's money budget guard.
+    #[serde(default)]
+    pub money: Option<MoneySpec>,
+}
+
+fn d500() -> u32 {
+    500
+}
+fn d5() -> u32 {
+    5
+}
+fn d10() -> u32 {
+    10
+}
+fn d1() -> u32 {
+    1
+}
+
+/// AWS SDK retry quota (defaults: the SDKs').
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryQuotaSpec {
+    #[serde(default = "d500")]
+    pub capacity: u32,
+    #[serde(default = "d500")]
+    pub initial: u32,
+    #[serde(default = "d5")]
+    pub retry_cost: u32,
+    #[serde(default = "d10")]
+    pub timeout_cost: u32,
+    #[serde(default = "d1")]
+    pub success_increment: u32,
+}
+
+/// gRPC retry throttling (both fields required, as in a gRPC service config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrpcThrottleSpec {
+    pub max_tokens: f64,
+    pub token_ratio: f64,
+}
+
+fn d20f() -> f64 {
+    20.0
+}
+fn d10f() -> f64 {
+    10.0
+}
+
+/// Ratio budget (defaults: Finagle's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatioSpec {
+    /// Retries per 100 requests.
+    #[serde(default = "d20f")]
+    pub percent: f64,
+    /// Retries per second allowed regardless.
+    #[serde(default = "d10f")]
+    pub min_per_second: f64,
+    /// Seconds of history.
+    #[serde(default = "d10")]
+    pub window: u32,
+}
+
+fn d100() -> u32 {
+    100
+}
+fn half() -> f64 {
+    0.5
+}
+fn d60f() -> f64 {
+    60.0
+}
+
+/// Circuit breaker (defaults: resilience4j's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreakerSpec {
+    /// Attempt results in the sliding window.
+    #[serde(default = "d100")]
+    pub window: u32,
+    /// Results needed before the failure rate is judged.
+    #[serde(default = "d100")]
+    pub minimum_calls: u32,
+    /// Failure share that opens the circuit.
+    #[serde(default = "half")]
+    pub failure_rate: f64,
+    /// Seconds it stays open.
+    #[serde(default = "d60f")]
+    pub open_for: f64,
+    /// Trial attempts when half-open.
+    #[serde(default = "d10")]
+    pub half_open_calls: u32,
+}
+
+fn two() -> f64 {
+    2.0
+}
+fn d120() -> u32 {
+    120
+}
+
+/// Adaptive throttling (defaults: the SRE book's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdaptiveThrottleSpec {
+    #[serde(default = "two")]
+    pub k: f64,
+    /// Seconds of history.
+    #[serde(default = "d120")]
+    pub window: u32,
+}
+
+fn d50f() -> f64 {
+    50.0
+}
+fn d800f() -> f64 {
+    800.0
+}
+fn d08() -> f64 {
+    0.8
+}
+
+/// Money guard (defaults: seed 001's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoneySpec {
+    /// Dollars per day.
+    #[serde(default = "d50f")]
+    pub daily_limit: f64,
+    /// Dollars per 30-day month.
+    #[serde(default = "d800f")]
+    pub monthly_limit: f64,
+    /// Warning share of the daily limit.
+    #[serde(default = "half")]
+    pub warning: f64,
+    /// Critical share of the daily limit.
+    #[serde(default = "d08")]
+    pub critical: f64,
+    /// In critical, double the backoff base delay.
+    #[serde(default)]
+    pub strict: bool,
+    /// `reserve` (debit before, settle after) or `post` (check, add after).
+    #[serde(default)]
+    pub accounting: AccountingSpec,
+    /// Dollars assumed per attempt (default: the mean cost of a request under
+    /// the scenario's `cost`).
+    #[serde(default)]
+    pub estimate: Option<f64>,
+    /// Dollars already spent today and this month at t = 0.
+    #[serde(default)]
+    pub initial_spent: f64,
+}
+
+/// Money guard accounting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountingSpec {
+    #[default]
+    Reserve,
+    Post,
 }
 
 /// Un-jittered delay before retry n = 0, 1, 2, …
