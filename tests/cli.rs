@@ -257,3 +257,101 @@ fn bad_replications_flag_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("--replications must be between 1"));
 }
+
+fn shipped_scenarios() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+    files.sort();
+    files
+}
+
+fn summary_of(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&read(dir, "summary.json")).unwrap()
+}
+
+#[test]
+fn every_shipped_scenario_runs() {
+    for file in shipped_scenarios() {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = retrysim(&[
+            "run",
+            file.to_str().unwrap(),
+            "-r",
+            "1",
+            "-q",
+            "-o",
+            tmp.path().to_str().unwrap(),
+        ]);
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            file.display(),
+            text(&o.stderr)
+        );
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let summary = summary_of(tmp.path());
+        let policies = summary["policies"].as_array().unwrap();
+        assert_eq!(
+            policies.len(),
+            spec["policies"].as_array().unwrap().len(),
+            "{}",
+            file.display()
+        );
+        for p in policies {
+            let rate = p["metrics"]["success_rate"]["mean"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&rate), "{}", file.display());
+            let priced = p["metrics"]["cost_total"]["mean"].as_f64();
+            assert_eq!(
+                priced.is_some(),
+                spec.get("cost").is_some(),
+                "{}: cost iff priced",
+                file.display()
+            );
+        }
+        let md = text(&read(tmp.path(), "summary.md"));
+        assert_eq!(
+            md.contains("## Cost"),
+            spec.get("cost").is_some(),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn budget_race_reserve_holds_the_limit_and_post_overshoot_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = retrysim(&[
+        "run",
+        "scenarios/budget-race.json",
+        "-r",
+        "3",
+        "-q",
+        "-o",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let summary = summary_of(tmp.path());
+    let metric = |policy: usize, key: &str| {
+        summary["policies"][policy]["metrics"][key]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    // Reserve: never above the $10 limit (each call costs $0.02).
+    assert!(
+        metric(0, "cost_total") <= 10.0 + 1e-9,
+        "{}",
+        metric(0, "cost_total")
+    );
+    assert_eq!(metric(0, "money_overshoot"), 0.0);
+    // Post: the calls in flight all passed the check.
+    assert!(metric(1, "cost_total") > 10.5);
+    assert!(metric(1, "money_overshoot") > 0.5);
+    let md = text(&read(tmp.path(), "summary.md"));
+    assert!(md.contains("guard overshoot"));
+}

@@ -73,6 +73,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             scenario.name, scenario.replications, scenario.seed
         )?;
         write!(stdout, "{}", report::markdown::headline(&summary))?;
+        if let Some(cost) = report::markdown::cost_table(&summary) {
+            write!(stdout, "\nCost per replication:\n\n{cost}")?;
+        }
         writeln!(
             stdout,
             "\nRecovery from the trigger at {} s (error: failed attempts; user: failed requests).",

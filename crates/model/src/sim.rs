@@ -946,4 +946,305 @@ mod tests {
         );
         assert!(long.peak_pending_events < short.peak_pending_events * 2);
     }
+
+    /// A scenario with everything spelled out: the extra top-level fields
+    /// (network, cost, …) come as a JSON fragment.
+    fn full(workload: &str, service: &str, extra: &str, policy: &str) -> Scenario {
+        let text = format!(
+            r#"{{"name": "t", "duration": 100, "drain": 100, "workload": {workload},
+                "service": {service}, {extra} "policies": [{policy}]}}"#
+        );
+        Scenario::from_json(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    const FAST: &str = r#"{"workers": {"service_time": {"kind": "constant", "value": 0.5}}}"#;
+    /// $1 per served attempt: 1 000 000 output tokens at $1 per million.
+    const DOLLAR: &str = r#""cost": {"input_tokens": {"kind": "constant", "value": 0},
+        "output_tokens": {"kind": "constant", "value": 1000000}, "price_in": 0, "price_out": 1},"#;
+
+    #[test]
+    fn dropped_attempts_time_out_and_cost_nothing() {
+        let extra = format!(r#""network": {{"faults": {{"drop": 1}}}}, {DOLLAR}"#);
+        let s = full(
+            &batch(1),
+            FAST,
+            &extra,
+            r#"{"name": "p", "max_attempts": 2, "timeout": 3}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(m.outcomes[Outcome::Timeout as usize], 2);
+        assert_eq!(attempts_per_bin(&m), vec![1, 0, 0, 1]);
+        assert_eq!((m.attempts_at_service, m.served, m.cost_total), (0, 0, 0.0));
+    }
+
+    #[test]
+    fn resets_fail_after_one_round_trip_unseen_by_the_service() {
+        let extra = r#""network": {"latency": {"kind": "constant", "value": 0.25}, "faults": {"reset": 1}},"#;
+        let s = full(
+            &batch(1),
+            FAST,
+            extra,
+            r#"{"name": "p", "max_attempts": 3, "backoff": {"kind": "constant", "base": 1}}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        // Attempts at 0, 0.5 + 1 = 1.5, 1.5 + 0.5 + 1 = 3.
+        assert_eq!(attempts_per_bin(&m), vec![1, 1, 0, 1]);
+        assert_eq!(m.outcomes[Outcome::ConnectionError as usize], 3);
+        assert_eq!(m.attempts_at_service, 0);
+    }
+
+    #[test]
+    fn hung_attempts_are_served_and_billed_but_the_client_times_out() {
+        let extra = format!(r#""network": {{"faults": {{"hang": 1}}}}, {DOLLAR}"#);
+        let s = full(
+            &batch(1),
+            FAST,
+            &extra,
+            r#"{"name": "p", "max_attempts": 3, "timeout": 2}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(m.outcomes[Outcome::Timeout as usize], 3);
+        assert_eq!((m.served, m.duplicate_attempts), (3, 3));
+        assert_eq!(
+            (m.cost_total, m.cost_useful, m.duplicate_cost),
+            (3.0, 0.0, 3.0)
+        );
+        assert_eq!(m.failed[FailureReason::AttemptsExhausted as usize], 1);
+    }
+
+    #[test]
+    fn outage_windows_fail_attempts_that_reach_the_service_inside_them() {
+        // 5xx until t = 5 s; seed 001 waits 1.5× after a 5xx: retries at
+        // 0 + 1.5, 1.5 + 3 = 4.5, 4.5 + 6 = 10.5 (the last succeeds).
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 0.5}},
+                          "outages": [{"start": 0, "end": 5, "mode": "error"}]}"#;
+        let s = full(
+            &batch(1),
+            service,
+            DOLLAR,
+            r#"{"name": "p", "max_attempts": 5,
+            "backoff": {"kind": "exponential", "base": 1}, "delay_multiplier": {"server_error_5xx": 1.5}}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(attempts_per_bin(&m), vec![1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(m.outcomes[Outcome::ServerError as usize], 3);
+        assert_eq!(m.success_by_attempt, vec![0, 0, 0, 1, 0]);
+        assert_eq!(
+            (m.cost_total, m.cost_useful),
+            (1.0, 1.0),
+            "5xx attempts cost nothing"
+        );
+        assert_eq!(m.latency.max(), Some(11 * S));
+
+        for (mode, outcome) in [
+            ("drop", Outcome::Timeout),
+            ("reset", Outcome::ConnectionError),
+            ("hang", Outcome::Timeout),
+        ] {
+            let service = format!(
+                r#"{{"workers": {{"service_time": {{"kind": "constant", "value": 0.5}}}},
+                "outages": [{{"start": 0, "end": 5, "mode": "{mode}"}}]}}"#
+            );
+            let s = full(
+                &batch(1),
+                &service,
+                DOLLAR,
+                r#"{"name": "p", "timeout": 2}"#,
+            );
+            let m = run_replication(&s, 0, 0);
+            assert_eq!(m.outcomes[outcome as usize], 1, "{mode}");
+            let billed = if mode == "hang" { 1.0 } else { 0.0 };
+            assert_eq!(m.cost_total, billed, "{mode}");
+        }
+    }
+
+    #[test]
+    fn malformed_requests_get_a_4xx_and_are_never_retried() {
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 0.5}}, "client_error_share": 1}"#;
+        let s = full(
+            &batch(3),
+            service,
+            DOLLAR,
+            r#"{"name": "p", "max_attempts": 5}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(m.outcomes[Outcome::ClientError as usize], 3);
+        assert_eq!(m.failed[FailureReason::NonRetryable as usize], 3);
+        assert_eq!((m.attempts, m.cost_total), (3, 0.0));
+    }
+
+    #[test]
+    fn cost_of_each_outcome() {
+        // Two requests, one token: the first succeeds ($1), the second gets
+        // 429s (free) until it gives up. A third times out in service and is
+        // billed anyway.
+        let service = r#"{"limiter": {"rate": 0.001, "burst": 2},
+            "workers": {"service_time": {"kind": "constant", "value": 0.5}}}"#;
+        let s = full(
+            &batch(3),
+            service,
+            DOLLAR,
+            r#"{"name": "p", "max_attempts": 2, "timeout": 0.4}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        // Burst 2: two attempts served but both time out (0.5 s > 0.4 s);
+        // the other three attempts are 429s.
+        assert_eq!(m.outcomes[Outcome::RateLimited as usize], 4);
+        assert_eq!(m.outcomes[Outcome::Timeout as usize], 2);
+        assert_eq!(
+            (m.served, m.cost_total, m.cost_useful, m.duplicate_cost),
+            (2, 2.0, 0.0, 2.0)
+        );
+        let sc: std::collections::BTreeMap<_, _> = m.scalars(s.recovery).into_iter().collect();
+        assert_eq!(sc["cost_wasted"], Some(2.0));
+        assert_eq!(sc["retry_overhead"], None, "no useful cost to divide by");
+    }
+
+    #[test]
+    fn cancel_on_timeout_drops_abandoned_work_before_service() {
+        // One worker busy for 3 s; the second attempt waits, times out at
+        // 1 s and is not served when its turn comes.
+        let service =
+            r#"{"workers": {"concurrency": 1, "service_time": {"kind": "constant", "value": 3}}}"#;
+        let policy =
+            |cancel| format!(r#"{{"name": "p", "timeout": 1, "cancel_on_timeout": {cancel}}}"#);
+        let m = run_replication(&full(&batch(2), service, DOLLAR, &policy(true)), 0, 0);
+        assert_eq!((m.served, m.cancelled, m.cost_total), (1, 1, 1.0));
+        let m = run_replication(&full(&batch(2), service, DOLLAR, &policy(false)), 0, 0);
+        assert_eq!((m.served, m.cancelled, m.cost_total), (2, 0, 2.0));
+    }
+
+    fn refused(m: &RunMetrics, r: FailureReason) -> u64 {
+        m.failed[r as usize]
+    }
+
+    #[test]
+    fn retry_quota_runs_out_under_sustained_failure() {
+        // Every attempt is a 5xx: each retry costs 5 of 12 tokens, so two
+        // retries are granted in all (to the first two requests to fail),
+        // then every request's next retry is refused.
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 0.1}},
+                          "outages": [{"start": 0, "end": 1000, "mode": "error"}]}"#;
+        let s = full(
+            &batch(5),
+            service,
+            "",
+            r#"{"name": "p", "max_attempts": 3,
+            "budget": {"retry_quota": {"initial": 12}}}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(m.attempts, 7);
+        assert_eq!(refused(&m, FailureReason::BudgetRefused), 5);
+        assert_eq!(refused(&m, FailureReason::AttemptsExhausted), 0);
+    }
+
+    #[test]
+    fn circuit_breaker_fails_fast_while_open() {
+        // An outage until 10 s; the breaker opens after 4 failures and fails
+        // requests fast for 30 s; requests after it closes succeed.
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 0.1}},
+                          "outages": [{"start": 0, "end": 10, "mode": "error"}]}"#;
+        let workload = r#"{"kind": "open", "rate": [[0, 2]]}"#;
+        let s = full(
+            workload,
+            service,
+            "",
+            r#"{"name": "p", "budget": {"circuit_breaker":
+            {"window": 4, "minimum_calls": 4, "failure_rate": 0.5, "open_for": 30, "half_open_calls": 1}}}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(m.outcomes[Outcome::ServerError as usize], 4);
+        assert!(
+            refused(&m, FailureReason::CircuitOpen) > 40,
+            "{:?}",
+            m.failed
+        );
+        assert!(m.succeeded > 100);
+        // No attempt was sent while open: attempts = arrivals − fast failures.
+        assert_eq!(
+            m.attempts,
+            m.arrivals - refused(&m, FailureReason::CircuitOpen)
+        );
+    }
+
+    #[test]
+    fn adaptive_throttling_rejects_locally_when_the_backend_rejects() {
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 0.1}},
+                          "outages": [{"start": 0, "end": 1000, "mode": "error"}]}"#;
+        let workload = r#"{"kind": "open", "rate": [[0, 50]]}"#;
+        let s = full(
+            workload,
+            service,
+            "",
+            r#"{"name": "p", "budget": {"adaptive_throttle": {}}}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        let throttled = refused(&m, FailureReason::Throttled) as f64;
+        // With no accepts, P(reject) = r/(r+1) → almost everything is
+        // rejected locally once the window has filled.
+        assert!(
+            throttled / m.arrivals as f64 > 0.9,
+            "{throttled} of {}",
+            m.arrivals
+        );
+    }
+
+    #[test]
+    fn grpc_throttle_and_ratio_budget_refuse_retries() {
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 0.1}},
+                          "outages": [{"start": 0, "end": 1000, "mode": "error"}]}"#;
+        let s = full(
+            &batch(10),
+            service,
+            "",
+            r#"{"name": "p", "max_attempts": 3,
+            "budget": {"grpc_throttle": {"max_tokens": 4, "token_ratio": 0.1}}}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        // 4 tokens: the first failure leaves 3 (> 2, its retry is granted),
+        // the second leaves 2 (= half: throttled), and so on down to 0.
+        assert_eq!(
+            (m.attempts, refused(&m, FailureReason::BudgetRefused)),
+            (11, 10)
+        );
+
+        let s = full(
+            &batch(10),
+            service,
+            "",
+            r#"{"name": "p", "max_attempts": 3,
+            "budget": {"ratio": {"percent": 20, "min_per_second": 0, "window": 10}}}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        // 10 requests allow 2 retries.
+        assert_eq!(
+            (m.attempts, refused(&m, FailureReason::BudgetRefused)),
+            (12, 10)
+        );
+    }
+
+    /// 1 000 concurrent calls of $1 against a $100 daily limit.
+    fn money(accounting: &str) -> RunMetrics {
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 1}}}"#;
+        let policy = format!(
+            r#"{{"name": "p", "budget": {{"money": {{"daily_limit": 100, "accounting": "{accounting}"}}}}}}"#
+        );
+        run_replication(&full(&batch(1000), service, DOLLAR, &policy), 0, 0)
+    }
+
+    #[test]
+    fn reserve_mode_never_overspends() {
+        let m = money("reserve");
+        assert_eq!(m.cost_total, 100.0);
+        assert_eq!(m.money_overshoot, Some(0.0));
+        assert_eq!(refused(&m, FailureReason::BudgetRefused), 900);
+    }
+
+    #[test]
+    fn post_mode_overshoot_is_reported_not_hidden() {
+        // All 1 000 calls are in flight when the first settles: all pass.
+        let m = money("post");
+        assert_eq!(m.cost_total, 1000.0);
+        assert_eq!(m.money_overshoot, Some(900.0));
+    }
 }

@@ -107,6 +107,62 @@ pub fn headline(summary: &Summary) -> String {
     out
 }
 
+/// Dollars: `$12.34 ± 0.56`.
+pub fn dollars(s: &Stat) -> String {
+    match s.mean {
+        Some(m) => {
+            let d = if m.abs() >= 100.0 {
+                0
+            } else if m.abs() >= 1.0 {
+                2
+            } else {
+                4
+            };
+            format!("${}", pm(m, s.half_width(), d, ""))
+        }
+        None => "–".into(),
+    }
+}
+
+/// The cost table, when the scenario prices attempts.
+pub fn cost_table(summary: &Summary) -> Option<String> {
+    summary.scenario.cost.as_ref()?;
+    let guarded =
+        (0..summary.policies.len()).any(|i| stat(summary, i, "money_overshoot").mean.is_some());
+    let mut out = String::new();
+    let mut head = vec![
+        "policy",
+        "total",
+        "useful",
+        "wasted",
+        "retry overhead",
+        "per success",
+        "duplicate attempts",
+        "duplicate cost",
+    ];
+    if guarded {
+        head.push("guard overshoot");
+    }
+    header(&mut out, &head);
+    for (i, p) in summary.policies.iter().enumerate() {
+        let mut cells = vec![
+            p.name.clone(),
+            dollars(stat(summary, i, "cost_total")),
+            dollars(stat(summary, i, "cost_useful")),
+            dollars(stat(summary, i, "cost_wasted")),
+            percent(stat(summary, i, "retry_overhead")),
+            dollars(stat(summary, i, "cost_per_success")),
+            number(stat(summary, i, "duplicate_attempts"), 1),
+            dollars(stat(summary, i, "duplicate_cost")),
+        ];
+        if guarded {
+            cells.push(dollars(stat(summary, i, "money_overshoot")));
+        }
+        row(&mut out, &cells);
+    }
+    Some(out)
+}
+
 /// A table of counts, keeping only the columns that are non-zero somewhere.
 fn counts_table(summary: &Summary, columns: &[(&str, &'static str)], decimals: usize) -> String {
     let keep: Vec<_> = columns
@@ -167,6 +223,17 @@ pub fn render(summary: &Summary) -> String {
     )
     .unwrap();
 
+    if let Some(t) = cost_table(summary) {
+        out.push_str(
+            "## Cost\n\nMean per replication. *Useful* is what the attempts that delivered a \
+             success cost; *wasted* is everything else billed; *retry overhead* = wasted ÷ useful. \
+             *Duplicate* attempts were served and billed but nobody used the answer (the client \
+             had timed out, or the response was lost). *Guard overshoot* is how far a client's \
+             money guard let its settled spend pass the daily limit.\n\n",
+        );
+        out.push_str(&t);
+        out.push('\n');
+    }
     out.push_str("## Requests\n\nMean per replication.\n\n");
     let mut cols: Vec<(&str, &'static str)> = vec![
         ("requests", "requests"),
@@ -261,5 +328,7 @@ mod tests {
         assert_eq!(recovery(&st(&[None, None])), "never (0/2)");
         assert_eq!(recovery(&st(&[Some(4.0), None])), "4.000 s (1/2 recovered)");
         assert_eq!(number(&st(&[]), 2), "–");
+        assert_eq!(dollars(&st(&[Some(4200.0)])), "$4200");
+        assert_eq!(dollars(&st(&[Some(0.25), Some(0.35)])), "$0.3000 ± 0.6353");
     }
 }
