@@ -57,7 +57,7 @@ pub struct RunArgs {
     /// Seed of every random stream [default: the scenario's `seed`].
     #[arg(short, long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Worker threads; results do not depend on it [default: all cores].
+    /// Worker threads (0 = all cores); results do not depend on it [default: all cores].
     #[arg(short = 'j', long, value_name = "T")]
     pub threads: Option<usize>,
     /// Output folder [default: output/<scenario name>].

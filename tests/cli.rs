@@ -103,7 +103,7 @@ fn run_prints_the_headline_table() {
     let o = run_into(tmp.path(), &["-r", "2"]);
     let out = text(&o.stdout);
     assert!(
-        out.contains("tiny-spike: 2 replications per policy, seed 5"),
+        out.contains("tiny-spike: 2 replications per policy, random seed 5"),
         "{out}"
     );
     assert!(out.contains("| constant-1s |"), "{out}");

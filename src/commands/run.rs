@@ -1,6 +1,6 @@
 //! `retrysim run`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,6 +54,16 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         scenario.policies.len(),
         scenario.replications
     ));
+    if !args.quiet && !std::io::stderr().is_terminal() {
+        // No progress bar off a terminal: say once what is running.
+        eprintln!(
+            "running {}: {} policies × {} replications on {} threads",
+            scenario.name,
+            scenario.policies.len(),
+            scenario.replications,
+            pool.current_num_threads()
+        );
+    }
     let summary = pool.install(|| retrysim_experiment::run(&scenario, &|| bar.inc(1)));
     bar.finish_and_clear();
 
@@ -69,8 +79,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         let mut stdout = std::io::stdout().lock();
         writeln!(
             stdout,
-            "{}: {} replications per policy, seed {} (mean ± 95 % CI half-width)\n",
-            scenario.name, scenario.replications, scenario.seed
+            "{}: {}\n",
+            scenario.name,
+            report::markdown::replication_line(scenario.replications, scenario.seed)
         )?;
         write!(stdout, "{}", report::markdown::headline(&summary))?;
         if let Some(cost) = report::markdown::cost_table(&summary) {

@@ -42,11 +42,13 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
     }
 
     let bin_s = nanos_to_secs(scenario.bin);
+    // Every policy's series gets the same length, for a tidy CSV.
+    let bins = acc.iter().map(|a| a.series.len()).max().unwrap_or(0);
     let policies = scenario
         .policies
         .iter()
         .zip(acc)
-        .map(|(p, a)| a.finish(&p.name, reps, bin_s))
+        .map(|(p, a)| a.finish(&p.name, reps, bin_s, bins))
         .collect();
     Summary {
         tool: format!("retrysim {}", env!("CARGO_PKG_VERSION")),
@@ -86,7 +88,7 @@ impl Accumulator {
         }
     }
 
-    fn finish(self, name: &str, reps: u32, bin_s: f64) -> PolicySummary {
+    fn finish(self, name: &str, reps: u32, bin_s: f64, bins: usize) -> PolicySummary {
         let metrics = self
             .keys
             .iter()
@@ -100,7 +102,7 @@ impl Accumulator {
             name: name.to_string(),
             metrics,
             per_replication: self.per_replication,
-            series: self.series.mean(reps, bin_s),
+            series: self.series.mean(reps, bin_s, bins),
             latency: self.latency.unwrap_or_default(),
         }
     }

@@ -57,7 +57,10 @@ impl Stat {
         let mean = present.iter().sum::<f64>() / n as f64;
         let ci95 = (n >= 2).then(|| {
             let var = present.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
-            let half = t975(n as u32 - 1) * (var / n as f64).sqrt();
+            let mut half = t975(n as u32 - 1) * (var / n as f64).sqrt();
+            if half <= 1e-12 * mean.abs() {
+                half = 0.0; // equal values: rounding noise, not uncertainty
+            }
             [mean - half, mean + half]
         });
         Stat {
@@ -111,5 +114,7 @@ mod tests {
     fn constant_values_have_a_zero_width_interval() {
         let s = Stat::of(&[Some(1.5); 4]);
         assert_eq!(s.ci95, Some([1.5, 1.5]));
+        let s = Stat::of(&[Some(1.178_599); 10]);
+        assert_eq!(s.half_width(), Some(0.0));
     }
 }

@@ -114,6 +114,10 @@ pub(crate) struct SeriesSum {
     bins: Vec<Bin>,
     tokens: Vec<f64>,
     spend: Vec<f64>,
+    /// Replications whose run lasted into each bin: gauges (in flight,
+    /// queue, tokens) are averaged over these only, since a finished run has
+    /// no state to read.
+    reached: Vec<u32>,
 }
 
 impl SeriesSum {
@@ -122,6 +126,7 @@ impl SeriesSum {
             self.bins.resize(bins.len(), Bin::default());
             self.tokens.resize(bins.len(), 0.0);
             self.spend.resize(bins.len(), 0.0);
+            self.reached.resize(bins.len(), 0);
         }
         for (i, b) in bins.iter().enumerate() {
             let s = &mut self.bins[i];
@@ -137,36 +142,57 @@ impl SeriesSum {
             s.in_service += b.in_service;
             self.tokens[i] += b.tokens;
             self.spend[i] += b.spend;
+            self.reached[i] += 1;
         }
     }
 
-    pub(crate) fn mean(&self, replications: u32, bin_s: f64) -> Vec<SeriesRow> {
+    /// Bins summed so far.
+    pub(crate) fn len(&self) -> usize {
+        self.bins.len()
+    }
+
+    /// The mean series, `len` bins long: counters are means over all
+    /// replications (a finished run counts zero), gauges means over the
+    /// replications still running in the bin; past every run's end the last
+    /// gauges carry forward.
+    pub(crate) fn mean(&self, replications: u32, bin_s: f64, len: usize) -> Vec<SeriesRow> {
         let r = replications as f64;
         let mut cumulative = 0.0;
-        self.bins
-            .iter()
-            .zip(&self.tokens)
-            .zip(&self.spend)
-            .enumerate()
-            .map(|(i, ((b, &tokens), &spend))| SeriesRow {
+        let mut out: Vec<SeriesRow> = Vec::with_capacity(len);
+        for i in 0..len {
+            let Some(b) = self.bins.get(i) else {
+                let mut row = out.last().cloned().unwrap_or_default();
+                row = SeriesRow {
+                    start_s: i as f64 * bin_s,
+                    in_flight: row.in_flight,
+                    queue: row.queue,
+                    in_service: row.in_service,
+                    tokens: row.tokens,
+                    cumulative_spend: row.cumulative_spend,
+                    ..SeriesRow::default()
+                };
+                out.push(row);
+                continue;
+            };
+            let g = self.reached[i].max(1) as f64;
+            cumulative += self.spend[i] / r;
+            out.push(SeriesRow {
                 start_s: i as f64 * bin_s,
                 arrivals: b.arrivals as f64 / r,
                 attempts: b.attempts as f64 / r,
                 outcomes: b.outcomes.map(|x| x as f64 / r),
                 succeeded: b.succeeded as f64 / r,
                 failed: b.failed as f64 / r,
-                in_flight: b.in_flight as f64 / r,
-                queue: b.queue as f64 / r,
-                in_service: b.in_service as f64 / r,
-                tokens: tokens / r,
-                spend: spend / r,
-                cumulative_spend: {
-                    cumulative += spend / r;
-                    cumulative
-                },
+                in_flight: b.in_flight as f64 / g,
+                queue: b.queue as f64 / g,
+                in_service: b.in_service as f64 / g,
+                tokens: self.tokens[i] / g,
+                spend: self.spend[i] / r,
+                cumulative_spend: cumulative,
                 attempt_error_share: b.attempt_error_share(),
                 request_failure_share: b.request_failure_share(),
-            })
-            .collect()
+            });
+        }
+        out
     }
 }

@@ -136,7 +136,7 @@ impl RunMetrics {
             v.push((failure_key(r), Some(self.failed[r as usize] as f64)));
         }
         v.extend([
-            ("failed.unfinished", Some(self.unfinished as f64)),
+            ("failed_unfinished", Some(self.unfinished as f64)),
             ("success_at_attempt_1", share(by_k(0), self.succeeded)),
             ("success_at_attempt_2", share(by_k(1), self.succeeded)),
             ("success_at_attempt_3", share(by_k(2), self.succeeded)),
@@ -199,29 +199,29 @@ impl RunMetrics {
     }
 }
 
-/// `failed.<reason>`.
+/// `failed_<reason>`.
 pub fn failure_key(r: FailureReason) -> &'static str {
     match r {
-        FailureReason::AttemptsExhausted => "failed.attempts_exhausted",
-        FailureReason::NonRetryable => "failed.non_retryable",
-        FailureReason::Deadline => "failed.deadline",
-        FailureReason::RetryAfterTooLong => "failed.retry_after_too_long",
-        FailureReason::BudgetRefused => "failed.budget_refused",
-        FailureReason::CircuitOpen => "failed.circuit_open",
-        FailureReason::Throttled => "failed.throttled",
+        FailureReason::AttemptsExhausted => "failed_attempts_exhausted",
+        FailureReason::NonRetryable => "failed_non_retryable",
+        FailureReason::Deadline => "failed_deadline",
+        FailureReason::RetryAfterTooLong => "failed_retry_after_too_long",
+        FailureReason::BudgetRefused => "failed_budget_refused",
+        FailureReason::CircuitOpen => "failed_circuit_open",
+        FailureReason::Throttled => "failed_throttled",
     }
 }
 
-/// `attempts.<outcome>`.
+/// `attempts_<outcome>`.
 pub fn outcome_key(o: Outcome) -> &'static str {
     match o {
-        Outcome::Success => "attempts.success",
-        Outcome::RateLimited => "attempts.rate_limited_429",
-        Outcome::Unavailable => "attempts.unavailable_503",
-        Outcome::ServerError => "attempts.server_error_5xx",
-        Outcome::Timeout => "attempts.timeout",
-        Outcome::ConnectionError => "attempts.connection_error",
-        Outcome::ClientError => "attempts.client_error_4xx",
+        Outcome::Success => "attempts_success",
+        Outcome::RateLimited => "attempts_rate_limited_429",
+        Outcome::Unavailable => "attempts_unavailable_503",
+        Outcome::ServerError => "attempts_server_error_5xx",
+        Outcome::Timeout => "attempts_timeout",
+        Outcome::ConnectionError => "attempts_connection_error",
+        Outcome::ClientError => "attempts_client_error_4xx",
     }
 }
 
@@ -232,10 +232,10 @@ mod tests {
     #[test]
     fn keys_match_names() {
         for r in FailureReason::ALL {
-            assert_eq!(failure_key(r), format!("failed.{}", r.name()));
+            assert_eq!(failure_key(r), format!("failed_{}", r.name()));
         }
         for o in Outcome::ALL {
-            assert_eq!(outcome_key(o), format!("attempts.{}", o.name()));
+            assert_eq!(outcome_key(o), format!("attempts_{}", o.name()));
         }
     }
 

@@ -170,7 +170,12 @@ impl<'a> Simulation<'a> {
     }
 
     fn finish(mut self, end: Nanos, events: u64) -> RunMetrics {
-        self.read_gauges(end);
+        // Nothing happens after the last event: the gauges of the bin that
+        // contains it are the final state.
+        self.read_gauges(
+            end.next_multiple_of(self.scenario.bin)
+                .max(self.scenario.bin),
+        );
         let m = &mut self.metrics;
         m.events = events;
         m.run_end = end;

@@ -25,8 +25,33 @@ pub fn header() -> String {
     cols.join(",")
 }
 
+/// A number with at most 6 significant digits, no float noise
+/// (`1.2842250000000002` → `1.28423`), integers without decimals.
+pub fn num(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return if x.is_finite() {
+            "0".into()
+        } else {
+            x.to_string()
+        };
+    }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{}", x as i64);
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (5 - magnitude).clamp(0, 12) as usize;
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
+}
+
+/// An optional share: empty when the bin had nothing to divide.
 fn opt(v: Option<f64>) -> String {
-    v.map_or(String::new(), |x| x.to_string())
+    v.map_or(String::new(), num)
 }
 
 /// Quotes a field if it needs it (policy names are free text).
@@ -45,21 +70,28 @@ pub fn render(summary: &Summary) -> String {
     for p in &summary.policies {
         let name = field(&p.name);
         for r in &p.series {
-            write!(out, "{name},{},{},{}", r.start_s, r.arrivals, r.attempts).unwrap();
+            write!(
+                out,
+                "{name},{},{},{}",
+                num(r.start_s),
+                num(r.arrivals),
+                num(r.attempts)
+            )
+            .unwrap();
             for o in r.outcomes {
-                write!(out, ",{o}").unwrap();
+                write!(out, ",{}", num(o)).unwrap();
             }
             writeln!(
                 out,
                 ",{},{},{},{},{},{},{},{},{},{}",
-                r.succeeded,
-                r.failed,
-                r.in_flight,
-                r.queue,
-                r.in_service,
-                r.tokens,
-                r.spend,
-                r.cumulative_spend,
+                num(r.succeeded),
+                num(r.failed),
+                num(r.in_flight),
+                num(r.queue),
+                num(r.in_service),
+                num(r.tokens),
+                num(r.spend),
+                num(r.cumulative_spend),
                 opt(r.attempt_error_share),
                 opt(r.request_failure_share)
             )
@@ -67,4 +99,19 @@ pub fn render(summary: &Summary) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_without_float_noise() {
+        assert_eq!(num(1.2842250000000002), "1.28423");
+        assert_eq!(num(4028.8842250000002), "4028.88");
+        assert_eq!(num(6000.0), "6000");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(0.000012345678), "0.0000123457");
+        assert_eq!(num(-2.5), "-2.5");
+    }
 }

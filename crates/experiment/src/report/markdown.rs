@@ -8,9 +8,17 @@ use retrysim_model::outcome::{FailureReason, Outcome};
 use crate::stats::Stat;
 use crate::summary::Summary;
 
+/// `mean ± half` with at least `decimals` decimals, and more (up to three
+/// more) when needed for the half-width to show a significant digit, so
+/// that a small interval never reads as `± 0.0`.
 fn pm(mean: f64, half: Option<f64>, decimals: usize, unit: &str) -> String {
     match half {
-        Some(h) => format!("{mean:.decimals$} ± {h:.decimals$}{unit}"),
+        Some(h) if h > 0.0 => {
+            let needed = (-h.log10()).ceil().max(0.0) as usize;
+            let d = needed.clamp(decimals, decimals + 3);
+            format!("{mean:.d$} ± {h:.d$}{unit}")
+        }
+        Some(_) => format!("{mean:.decimals$} ± 0{unit}"),
         None => format!("{mean:.decimals$}{unit}"),
     }
 }
@@ -73,6 +81,23 @@ fn stat<'a>(summary: &'a Summary, policy: usize, key: &str) -> &'a Stat {
     summary.policies[policy]
         .metric(key)
         .expect("every policy reports every key")
+}
+
+/// What the figures are: how many replications, which random seed, and
+/// what `±` means.
+pub fn replication_line(replications: u32, seed: u64) -> String {
+    if replications == 1 {
+        format!(
+            "1 replication per policy, random seed {seed}: single values, no confidence interval \
+             (run more replications for one)."
+        )
+    } else {
+        format!(
+            "{replications} replications per policy, random seed {seed}; every policy sees the same \
+             arrivals in the same replication. Figures are means over replications ± the \
+             half-width of their 95 % confidence interval."
+        )
+    }
 }
 
 /// The headline table: success, amplification, latency, recovery.
@@ -199,14 +224,7 @@ pub fn render(summary: &Summary) -> String {
     if !sc.description.is_empty() {
         writeln!(out, "{}\n", sc.description).unwrap();
     }
-    writeln!(
-        out,
-        "{} replications per policy, seed {}; every policy sees the same arrivals in the same \
-         replication. Figures are means over replications ± the half-width of their 95 % \
-         confidence interval.\n",
-        sc.replications, sc.seed
-    )
-    .unwrap();
+    writeln!(out, "{}\n", replication_line(sc.replications, sc.seed)).unwrap();
     out.push_str(&headline(summary));
     writeln!(
         out,
@@ -252,7 +270,7 @@ pub fn render(summary: &Summary) -> String {
     for (r, label) in FailureReason::ALL.iter().zip(labels) {
         cols.push((label, failure_key(*r)));
     }
-    cols.push(("unfinished", "failed.unfinished"));
+    cols.push(("unfinished", "failed_unfinished"));
     out.push_str(&counts_table(summary, &cols, 1));
 
     out.push_str("\n## Successes by attempt\n\nShare of successful requests that needed the k-th attempt.\n\n");
@@ -322,7 +340,16 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(percent(&st(&[Some(0.5), Some(0.5)])), "50.00 ± 0.00 %");
+        assert_eq!(percent(&st(&[Some(0.5), Some(0.5)])), "50.00 ± 0 %");
+        // A small interval gets the decimals it needs to show.
+        assert_eq!(
+            seconds(&st(&[Some(12.08), Some(12.11), Some(12.1)])),
+            "12.10 ± 0.04 s"
+        );
+        assert_eq!(
+            seconds(&st(&[Some(1.1790), Some(1.1792)])),
+            "1.179 ± 0.001 s"
+        );
         assert_eq!(seconds(&st(&[Some(12.25)])), "12.2 s");
         assert_eq!(seconds(&st(&[Some(0.8)])), "0.800 s");
         assert_eq!(recovery(&st(&[None, None])), "never (0/2)");
@@ -330,5 +357,6 @@ mod tests {
         assert_eq!(number(&st(&[]), 2), "–");
         assert_eq!(dollars(&st(&[Some(4200.0)])), "$4200");
         assert_eq!(dollars(&st(&[Some(0.25), Some(0.35)])), "$0.3000 ± 0.6353");
+        assert_eq!(recovery(&st(&[Some(4.0), Some(4.0)])), "4.000 ± 0 s");
     }
 }

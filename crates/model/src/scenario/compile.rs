@@ -32,7 +32,7 @@ pub const MAX_REPLICATIONS: u32 = 100_000;
 /// Most bins a run may have ((duration + drain) / bin).
 pub const MAX_BINS: f64 = 1_000_000.0;
 /// Most requests a scenario may generate per replication (expected count).
-pub const MAX_REQUESTS: f64 = 1e9;
+pub const MAX_REQUESTS: f64 = 1e8;
 /// Most attempts per request.
 pub const MAX_ATTEMPTS: u32 = 1_000;
 /// Largest arrival or limiter rate, per second.
@@ -510,7 +510,7 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
     if s.metrics.bin > 0.0 && s.duration.is_finite() && s.drain.is_finite() {
         let bins = (s.duration + s.drain) / s.metrics.bin;
         errs.check(bins <= MAX_BINS, "metrics.bin", || {
-            format!("(duration + drain) / bin = {bins:.0} bins; at most {MAX_BINS:e} are kept (widen the bin)")
+            format!("(duration + drain) / bin = {bins:.0} bins; at most {MAX_BINS:e} are kept: widen metrics.bin or shorten duration and drain")
         });
     }
     let trigger = secs(&mut errs, "metrics.trigger", s.metrics.trigger, false);

@@ -95,7 +95,7 @@ impl Scenario {
                 path: display_path(e.path()),
                 line: 0,
                 column: 0,
-                message: e.inner().to_string(),
+                message: plain_words(&e.inner().to_string()),
             })?;
         compile::compile(spec)
     }
@@ -109,6 +109,13 @@ fn display_path(p: &serde_path_to_error::Path) -> String {
 /// Parses JSON text into a [`ScenarioSpec`], with line:column and the field
 /// path on every error.
 pub fn parse(text: &str) -> Result<ScenarioSpec, ScenarioError> {
+    if text.trim().is_empty() {
+        return Err(ScenarioError::Syntax {
+            line: 1,
+            column: 1,
+            message: "the file is empty: a scenario is a JSON object".into(),
+        });
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let spec: ScenarioSpec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = display_path(e.path());
@@ -138,11 +145,39 @@ pub fn parse(text: &str) -> Result<ScenarioSpec, ScenarioError> {
 }
 
 /// serde_json appends " at line L column C"; we print the position first.
+/// Rust type names are replaced by what a scenario author knows.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    plain_words(message)
+}
+
+/// Replaces serde's type jargon with scenario vocabulary.
+fn plain_words(message: &str) -> String {
+    let mut m = message.to_string();
+    for (jargon, plain) in [
+        ("expected f64", "expected a number"),
+        ("expected u64", "expected a whole number >= 0"),
+        ("expected u32", "expected a whole number >= 0"),
+        ("expected a sequence", "expected a list"),
+        ("expected a boolean", "expected true or false"),
+    ] {
+        m = m.replace(jargon, plain);
     }
+    if let Some(i) = m.find("expected internally tagged enum ") {
+        m.truncate(i);
+        m.push_str("expected an object with a \"kind\" field, e.g. {\"kind\": \"exponential\", \"base\": 1}");
+    }
+    if m.contains("expected struct ") || m.contains("expected a map") {
+        m = m.replace("expected a map", "expected an object {…}");
+        if let Some(i) = m.find("expected struct ") {
+            m.truncate(i);
+            m.push_str("expected an object {…}");
+        }
+    }
+    m
 }
 
 #[cfg(test)]
@@ -197,8 +232,19 @@ mod tests {
     fn wrong_type_and_missing_field_name_their_path() {
         let e = err(&GOOD.replace(r#""duration": 10"#, r#""duration": "ten""#));
         assert!(
-            e.contains("duration: invalid type: string \"ten\", expected f64"),
+            e.contains("duration: invalid type: string \"ten\", expected a number"),
             "{e}"
+        );
+        let e = err(&GOOD.replace(r#""rate": [[0, 100]]"#, r#""rate": 100"#));
+        assert!(e.contains("expected a list"), "{e}");
+        let e = err(&GOOD.replace(r#"{"kind": "full"}"#, r#""full""#));
+        assert!(
+            e.contains("expected an object with a \"kind\" field"),
+            "{e}"
+        );
+        assert_eq!(
+            err("  \n"),
+            "1:1: malformed JSON: the file is empty: a scenario is a JSON object"
         );
         let e = err(&GOOD.replace(r#""duration": 10,"#, ""));
         assert!(e.contains("missing field `duration`"), "{e}");
