@@ -25,8 +25,11 @@ pub enum Command {
     /// Run a scenario: every policy, every replication; write the results.
     ///
     /// Writes OUT/summary.json (every figure with its 95 % CI), OUT/summary.md
-    /// (tables a person reads) and OUT/timeseries.csv (one row per policy ×
-    /// bin, mean over replications), then prints the headline table.
+    /// (tables a person reads), OUT/timeseries.csv (one row per policy × bin,
+    /// mean over replications), OUT/latency.csv (latency CDF per policy) and
+    /// the charts OUT/timeline.png, outcomes.png, latency_cdf.png,
+    /// attempts.png (and cost.png when priced), then prints the headline
+    /// table.
     Run(RunArgs),
     /// Check scenario files without running them.
     ///
@@ -36,6 +39,15 @@ pub enum Command {
         /// Scenario files (JSON).
         #[arg(required = true, value_name = "SCENARIO")]
         files: Vec<PathBuf>,
+    },
+    /// Redraw the charts of a results folder without re-running.
+    ///
+    /// Reads DIR/summary.json, DIR/timeseries.csv and DIR/latency.csv (as
+    /// `retrysim run` writes them) and rewrites DIR/*.png.
+    Plot {
+        /// A results folder, e.g. output/double11-spike.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
     /// Measure the engine's speed: events and attempts per second.
     ///
@@ -66,6 +78,9 @@ pub struct RunArgs {
     /// No progress bar and no table on the terminal.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Skip the PNG charts (redraw them later with `retrysim plot OUT`).
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 #[derive(Debug, Args)]

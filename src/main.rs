@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Run(args) => commands::run::run(args),
         cli::Command::Validate { files } => commands::validate::run(&files),
+        cli::Command::Plot { dir } => commands::plot::run(&dir),
         cli::Command::Bench(args) => commands::bench::run(args),
     };
     match result {

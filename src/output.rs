@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 /// Writes every `(name, content)` into `dir`: each to a temporary file first,
 /// then renamed into place, so an interrupted run leaves either the old file
 /// or the new one, never a truncated one.
-pub fn write_all(dir: &Path, files: &[(&str, String)]) -> Result<()> {
+pub fn write_all<C: AsRef<[u8]>>(dir: &Path, files: &[(&str, C)]) -> Result<()> {
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     let mut staged = Vec::new();
@@ -17,7 +17,7 @@ pub fn write_all(dir: &Path, files: &[(&str, String)]) -> Result<()> {
         let tmp = dir.join(format!(".{name}.tmp"));
         let mut f =
             fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(content.as_bytes())
+        f.write_all(content.as_ref())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         f.sync_all().ok();
         staged.push((tmp, dir.join(name)));

@@ -355,3 +355,98 @@ fn budget_race_reserve_holds_the_limit_and_post_overshoot_is_reported() {
     let md = text(&read(tmp.path(), "summary.md"));
     assert!(md.contains("guard overshoot"));
 }
+
+const CHARTS: [&str; 4] = [
+    "timeline.png",
+    "outcomes.png",
+    "latency_cdf.png",
+    "attempts.png",
+];
+
+/// Decodes a PNG: (width, height, share of pixels that are not white,
+/// number of distinct colours).
+fn inspect_png(bytes: &[u8]) -> (u32, u32, f64, usize) {
+    let decoder = png::Decoder::new(bytes);
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("decodes");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    let px: Vec<&[u8]> = buf[..info.buffer_size()].chunks(3).collect();
+    let inked = px.iter().filter(|p| **p != [255, 255, 255]).count();
+    let colours: std::collections::BTreeSet<&[u8]> = px.iter().copied().collect();
+    (
+        info.width,
+        info.height,
+        inked as f64 / px.len() as f64,
+        colours.len(),
+    )
+}
+
+#[test]
+fn run_draws_every_chart_and_plot_redraws_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(tmp.path(), &["-q"]);
+    let mut first = Vec::new();
+    for name in CHARTS {
+        let bytes = read(tmp.path(), name);
+        let (w, h, inked, colours) = inspect_png(&bytes);
+        assert_eq!(w, 1600, "{name}");
+        assert!(h >= 600, "{name}: height {h}");
+        assert!(inked > 0.02, "{name}: only {inked} of the pixels are drawn");
+        assert!(
+            colours >= 8,
+            "{name}: {colours} colours: policies are not told apart"
+        );
+        first.push(bytes);
+    }
+    assert!(
+        !tmp.path().join("cost.png").exists(),
+        "unpriced scenario: no cost chart"
+    );
+    for name in CHARTS {
+        std::fs::remove_file(tmp.path().join(name)).unwrap();
+    }
+    for _ in 0..2 {
+        let o = retrysim(&["plot", tmp.path().to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        for (name, bytes) in CHARTS.iter().zip(&first) {
+            assert_eq!(&read(tmp.path(), name), bytes, "{name} redrawn differs");
+        }
+    }
+}
+
+#[test]
+fn priced_scenarios_get_a_cost_chart_and_no_plots_skips_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let o = retrysim(&[
+        "run",
+        "scenarios/budget-race.json",
+        "-r",
+        "2",
+        "-q",
+        "-o",
+        dir,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (w, h, inked, _) = inspect_png(&read(tmp.path(), "cost.png"));
+    assert_eq!((w, h), (1600, 1000));
+    assert!(inked > 0.02);
+
+    let bare = tempfile::tempdir().unwrap();
+    run_into(bare.path(), &["-q", "--no-plots"]);
+    assert!(bare.path().join("summary.json").exists());
+    assert!(CHARTS.iter().all(|c| !bare.path().join(c).exists()));
+}
+
+#[test]
+fn plot_on_a_folder_without_results_says_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = retrysim(&["plot", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("summary.json") && err.contains("written by `retrysim run`"),
+        "{err}"
+    );
+}

@@ -67,14 +67,25 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let summary = pool.install(|| retrysim_experiment::run(&scenario, &|| bar.inc(1)));
     bar.finish_and_clear();
 
-    output::write_all(
-        &out_dir,
-        &[
-            ("summary.json", report::json::render(&summary)),
-            ("summary.md", report::markdown::render(&summary)),
-            ("timeseries.csv", report::csv::render(&summary)),
-        ],
-    )?;
+    let summary_json = report::json::render(&summary);
+    let timeseries = report::csv::render(&summary);
+    let latency = report::latency::render(&summary);
+    let charts = if args.no_plots {
+        Vec::new()
+    } else {
+        crate::commands::plot::charts(&summary_json, &timeseries, &latency)?
+    };
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        ("summary.json", summary_json.into_bytes()),
+        (
+            "summary.md",
+            report::markdown::render(&summary).into_bytes(),
+        ),
+        ("timeseries.csv", timeseries.into_bytes()),
+        ("latency.csv", latency.into_bytes()),
+    ];
+    files.extend(charts.into_iter().map(|c| (c.name, c.png)));
+    output::write_all(&out_dir, &files)?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         writeln!(
@@ -92,10 +103,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             "\nRecovery from the trigger at {} s (error: failed attempts; user: failed requests).",
             summary.recovery.trigger_s
         )?;
+        let names: Vec<&str> = files.iter().map(|f| f.0).collect();
         writeln!(
             stdout,
-            "Wrote {}/{{summary.json, summary.md, timeseries.csv}}",
-            out_dir.display()
+            "Wrote {}/{{{}}}",
+            out_dir.display(),
+            names.join(", ")
         )?;
     }
     Ok(ExitCode::SUCCESS)

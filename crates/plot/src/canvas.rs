@@ -1,0 +1,83 @@
+//! A white RGB canvas, the embedded font, and PNG encoding.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::PlotError;
+
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+/// Registers the embedded font as "sans-serif" (once per process).
+fn register_font() {
+    REGISTER.call_once(|| {
+        // The font is ours and valid; a failure would be a build defect.
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("embedded DejaVu Sans does not parse"));
+        plotters::style::register_font("sans-serif", FontStyle::Bold, FONT)
+            .unwrap_or_else(|_| panic!("embedded DejaVu Sans does not parse"));
+    });
+}
+
+/// Turns any drawing error into a [`PlotError`] naming the chart.
+pub fn draw_err<E: std::fmt::Debug>(chart: &'static str) -> impl Fn(E) -> PlotError {
+    move |e| PlotError::Draw {
+        chart,
+        message: format!("{e:?}"),
+    }
+}
+
+/// Draws on a white `size` canvas with `paint` and returns the PNG bytes.
+pub fn paint_png(
+    chart: &'static str,
+    size: (u32, u32),
+    paint: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), PlotError>,
+) -> Result<Vec<u8>, PlotError> {
+    register_font();
+    let (w, h) = size;
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err(chart))?;
+        paint(&root)?;
+        root.present().map_err(draw_err(chart))?;
+    }
+    let mut png_bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png_bytes, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().map_err(draw_err(chart))?;
+        writer.write_image_data(&rgb).map_err(draw_err(chart))?;
+    }
+    Ok(png_bytes)
+}
+
+/// The chart title font.
+pub fn title_font() -> TextStyle<'static> {
+    ("sans-serif", 30).into_font().color(&crate::palette::INK)
+}
+
+/// Axis-label and legend font.
+pub fn label_font() -> TextStyle<'static> {
+    ("sans-serif", 20).into_font().color(&crate::palette::INK)
+}
+
+/// Panel caption font.
+pub fn caption_font() -> TextStyle<'static> {
+    ("sans-serif", 24).into_font().color(&crate::palette::INK)
+}
+
+/// An axis tick: no useless decimals (`20`, `2.5`, `0.25`).
+pub fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if a >= 10.0 || (v.fract() == 0.0) {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}

@@ -1,0 +1,64 @@
+//! PNG charts of a retrysim run, from its saved results (`summary.json`,
+//! `timeseries.csv`, `latency.csv`), so that charts can be redrawn without
+//! re-running. Text is rendered with an embedded DejaVu Sans through
+//! ab_glyph: no system fonts, no fontconfig, and the same results give the
+//! same bytes on every machine.
+//!
+//! This crate reads text and returns PNG bytes; writing files is the
+//! caller's business.
+
+mod attempts;
+mod canvas;
+mod cost;
+mod error;
+mod latency_cdf;
+mod outcomes;
+mod palette;
+pub mod results;
+mod timeline;
+
+pub use error::PlotError;
+pub use results::Results;
+
+/// One rendered chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// File name, e.g. `timeline.png`.
+    pub name: &'static str,
+    /// PNG bytes.
+    pub png: Vec<u8>,
+}
+
+/// Width and height of every chart in pixels: readable in a README at half
+/// size and on a slide at full size.
+pub const SIZE: (u32, u32) = (1600, 1000);
+
+/// Renders every chart that applies to `results` (`cost.png` only when the
+/// scenario is priced).
+pub fn render_all(results: &Results) -> Result<Vec<Chart>, PlotError> {
+    let mut charts = vec![
+        Chart {
+            name: "timeline.png",
+            png: timeline::render(results)?,
+        },
+        Chart {
+            name: "outcomes.png",
+            png: outcomes::render(results)?,
+        },
+        Chart {
+            name: "latency_cdf.png",
+            png: latency_cdf::render(results)?,
+        },
+        Chart {
+            name: "attempts.png",
+            png: attempts::render(results)?,
+        },
+    ];
+    if results.priced {
+        charts.push(Chart {
+            name: "cost.png",
+            png: cost::render(results)?,
+        });
+    }
+    Ok(charts)
+}
