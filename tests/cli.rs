@@ -200,13 +200,7 @@ fn missing_file_is_a_clear_error() {
 
 #[test]
 fn validate_checks_every_shipped_scenario() {
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-    files.sort();
+    let files = shipped_scenarios();
     assert!(!files.is_empty());
     let mut args = vec!["validate".to_string()];
     args.extend(files.iter().map(|f| f.display().to_string()));

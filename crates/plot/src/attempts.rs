@@ -3,8 +3,7 @@
 
 use plotters::prelude::*;
 
-use crate::canvas::{draw_err, label_font, paint_png, tick, title_font};
-use crate::palette::GUIDE;
+use crate::canvas::{draw_err, draw_legend, label_font, paint_png, tick, title_font};
 use crate::{PlotError, Results};
 
 const NAME: &str = "attempts.png";
@@ -88,14 +87,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 .label(*label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 20, y + 8)], c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(GUIDE)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(&e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
         Ok(())
     })
 }

@@ -81,3 +81,28 @@ pub fn tick(v: &f64) -> String {
         format!("{v:.2}")
     }
 }
+
+/// The colour key of a chart's series, in a white box at `position`.
+pub fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    chart_name: &'static str,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .label_font(label_font())
+        .background_style(WHITE.mix(0.85))
+        .border_style(crate::palette::GUIDE)
+        .position(position)
+        .draw()
+        .map_err(draw_err(chart_name))
+}
+
+/// A legend entry: a short thick line in `colour`.
+pub fn legend_line(colour: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(4))
+}

@@ -3,8 +3,8 @@
 
 use plotters::prelude::*;
 
-use crate::canvas::{draw_err, label_font, paint_png, tick, title_font};
-use crate::palette::{GUIDE, INK, policy};
+use crate::canvas::{draw_err, draw_legend, label_font, legend_line, paint_png, tick, title_font};
+use crate::palette::{INK, policy};
 use crate::{PlotError, Results, SIZE};
 
 const NAME: &str = "cost.png";
@@ -81,9 +81,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 ))
                 .map_err(&e)?
                 .label(&p.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(4))
-                });
+                .legend(legend_line(c));
             if let Some(limit) = p.money_limit {
                 chart
                     .draw_series(LineSeries::new(
@@ -100,14 +98,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                     .map_err(&e)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(GUIDE)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(&e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, NAME)?;
         Ok(())
     })
 }

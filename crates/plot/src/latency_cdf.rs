@@ -3,7 +3,7 @@
 
 use plotters::prelude::*;
 
-use crate::canvas::{draw_err, label_font, paint_png, title_font};
+use crate::canvas::{draw_err, draw_legend, label_font, legend_line, paint_png, title_font};
 use crate::palette::{GUIDE, policy};
 use crate::{PlotError, Results, SIZE};
 
@@ -82,18 +82,9 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 .draw_series(LineSeries::new(pts, c.stroke_width(3)))
                 .map_err(&e)?
                 .label(&p.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(4))
-                });
+                .legend(legend_line(c));
         }
-        chart
-            .configure_series_labels()
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(GUIDE)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(&e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, NAME)?;
         Ok(())
     })
 }

@@ -3,7 +3,9 @@
 
 use plotters::prelude::*;
 
-use crate::canvas::{caption_font, draw_err, label_font, paint_png, tick, title_font};
+use crate::canvas::{
+    caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, tick, title_font,
+};
 use crate::palette::{GUIDE, INK, policy};
 use crate::{PlotError, Results, SIZE};
 
@@ -66,18 +68,9 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 ))
                 .map_err(&e)?
                 .label(&p.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(4))
-                });
+                .legend(legend_line(c));
         }
-        chart
-            .configure_series_labels()
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(GUIDE)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(&e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
 
         // Lower panel: share of attempts that failed, with recovery marks.
         let mut chart = ChartBuilder::on(&lower)
