@@ -40,6 +40,14 @@ pub enum Command {
         #[arg(required = true, value_name = "SCENARIO")]
         files: Vec<PathBuf>,
     },
+    /// Check the claims of the seed documents against the simulation.
+    ///
+    /// Runs every scenario the claim files name (each once), judges each
+    /// claim, prints the table — id, claim, measured value with its 95 % CI,
+    /// verdict, and whether it matches the pinned verdict — and writes
+    /// OUT/report.md and OUT/report.json. Exits 1 when a verdict differs from
+    /// its pin, 2 when a claim or scenario file is broken.
+    Check(CheckArgs),
     /// Redraw the charts of a results folder without re-running.
     ///
     /// Reads DIR/summary.json, DIR/timeseries.csv and DIR/latency.csv (as
@@ -81,6 +89,32 @@ pub struct RunArgs {
     /// Skip the PNG charts (redraw them later with `retrysim plot OUT`).
     #[arg(long)]
     pub no_plots: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Claim files or folders of them.
+    #[arg(value_name = "PATHS", default_value = "scenarios/claims")]
+    pub paths: Vec<PathBuf>,
+    /// Replications per policy for every scenario [default: each scenario's own].
+    #[arg(short, long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Random seed for every scenario [default: each scenario's own].
+    #[arg(short, long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (0 = all cores) [default: all cores].
+    #[arg(short = 'j', long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Where report.md and report.json go.
+    #[arg(short, long, value_name = "DIR", default_value = "output/claims")]
+    pub out: PathBuf,
+    /// Also replace the claims table of this README (between
+    /// `<!-- claims:start -->` and `<!-- claims:end -->`).
+    #[arg(long, value_name = "FILE")]
+    pub update_readme: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

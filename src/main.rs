@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => commands::run::run(args),
         cli::Command::Validate { files } => commands::validate::run(&files),
         cli::Command::Plot { dir } => commands::plot::run(&dir),
+        cli::Command::Check(args) => commands::check::run(args),
         cli::Command::Bench(args) => commands::bench::run(args),
     };
     match result {

@@ -444,3 +444,144 @@ fn plot_on_a_folder_without_results_says_what_is_missing() {
         "{err}"
     );
 }
+
+/// Writes a claim file (and runs `retrysim check` on it with extra args).
+fn check_claim(dir: &Path, claim: &serde_json::Value, extra: &[&str]) -> Output {
+    let file = dir.join("claim.json");
+    std::fs::write(&file, serde_json::to_string_pretty(claim).unwrap()).unwrap();
+    let out = dir.join("out");
+    let mut args = vec![
+        "check",
+        file.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    retrysim(&args)
+}
+
+fn shipped_claim(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/claims")
+        .join(name);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    if let Some(s) = v.get("scenario").and_then(|s| s.as_str()) {
+        // Make the scenario path absolute: the copy lives elsewhere.
+        let abs = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/claims")
+            .join(s);
+        v["scenario"] = serde_json::Value::String(abs.display().to_string());
+    }
+    v
+}
+
+#[test]
+fn check_passes_when_verdicts_match_their_pins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = check_claim(tmp.path(), &shipped_claim("s1-7.json"), &["-r", "3"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report: serde_json::Value =
+        serde_json::from_slice(&read(&tmp.path().join("out"), "report.json")).unwrap();
+    assert_eq!(report[0]["finding"]["Ok"]["verdict"], "reproduced");
+    let md = text(&read(&tmp.path().join("out"), "report.md"));
+    assert!(md.contains("| S1-7 |") && md.contains("## Why each verdict"));
+}
+
+#[test]
+fn check_fails_when_a_pinned_verdict_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["s0-8.json", "s1-7.json"] {
+        let mut claim = shipped_claim(name);
+        let flipped = if claim["expected"] == "refuted" {
+            "reproduced"
+        } else {
+            "refuted"
+        };
+        claim["expected"] = serde_json::Value::String(flipped.into());
+        let o = check_claim(tmp.path(), &claim, &["-r", "3"]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "pinned {}",
+                if flipped == "refuted" {
+                    "Refuted"
+                } else {
+                    "Reproduced"
+                }
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("1 of 1 claims differ from their pinned verdict"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn check_reports_broken_claim_and_scenario_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut claim = shipped_claim("s1-7.json");
+    claim["check"]["policy"] = "no-such-policy".into();
+    let o = check_claim(tmp.path(), &claim, &["-r", "2"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("has no policy `no-such-policy`"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let bad_scenario = tmp.path().join("bad.json");
+    std::fs::write(&bad_scenario, "{ \"name\": ").unwrap();
+    claim["scenario"] = bad_scenario.display().to_string().into();
+    let o = check_claim(tmp.path(), &claim, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("bad.json:1:"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let file = tmp.path().join("claim.json");
+    std::fs::write(&file, "{\"id\": \"X\", \"sorce\": 1}").unwrap();
+    let o = retrysim(&["check", file.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("unknown field `sorce`"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn every_shipped_claim_is_well_formed_and_covers_the_claims_list() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/claims");
+    let mut ids = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
+        assert!(
+            v["reason"].as_str().unwrap().len() > 80,
+            "{}: the reason must explain",
+            v["id"]
+        );
+        ids.push(
+            v["id"]
+                .as_str()
+                .unwrap()
+                .split(['a', 'b', 'c'])
+                .next()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    for id in (1..=9)
+        .map(|i| format!("S0-{i}"))
+        .chain((1..=7).map(|i| format!("S1-{i}")))
+    {
+        assert!(ids.contains(&id), "no claim file checks {id}");
+    }
+}

@@ -5,6 +5,7 @@
 //! Determinism: replications are reduced in a fixed order, so the same
 //! scenario and seed give the same bytes on any number of threads.
 
+pub mod claims;
 pub mod replicate;
 pub mod report;
 pub mod stats;

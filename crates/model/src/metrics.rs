@@ -94,6 +94,17 @@ impl RunMetrics {
         self.failed.iter().sum::<u64>() + self.unfinished
     }
 
+    /// The largest share of failed attempts in any bin with at least 10
+    /// attempts (what a dashboard's error-rate panel peaks at).
+    pub fn peak_error_share(&self) -> Option<f64> {
+        self.series
+            .bins
+            .iter()
+            .filter(|b| b.attempts >= 10)
+            .filter_map(|b| b.attempt_error_share())
+            .reduce(f64::max)
+    }
+
     /// Recovery time on the error signal (share of attempts failing).
     pub fn error_recovery(&self, rule: RecoveryRule) -> Option<Nanos> {
         let signal: Vec<Option<f64>> = self
@@ -153,6 +164,7 @@ impl RunMetrics {
             ("latency_p99_s", lat(0.99)),
             ("latency_p999_s", lat(0.999)),
             ("latency_max_s", self.latency.max().map(nanos_to_secs)),
+            ("peak_error_share", self.peak_error_share()),
             (
                 "error_recovery_s",
                 self.error_recovery(rule).map(nanos_to_secs),

@@ -1,0 +1,210 @@
+//! Judging a run's summary against a claim's check.
+
+use crate::stats::Stat;
+use crate::summary::{PolicySummary, Summary};
+
+use super::{Check, Finding, Relation, Verdict};
+
+fn policy<'a>(s: &'a Summary, name: &str) -> Result<&'a PolicySummary, String> {
+    s.policies.iter().find(|p| p.name == name).ok_or_else(|| {
+        let names: Vec<_> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        format!(
+            "scenario {} has no policy `{name}` (it has: {})",
+            s.scenario.name,
+            names.join(", ")
+        )
+    })
+}
+
+fn column(p: &PolicySummary, metric: &str) -> Result<(usize, Stat), String> {
+    p.metrics
+        .iter()
+        .position(|(k, _)| *k == metric)
+        .map(|i| (i, p.metrics[i].1.clone()))
+        .ok_or_else(|| format!("no metric `{metric}` (see docs/model.md §7 for the names)"))
+}
+
+/// `mean [low, high]`, or `none (0/n)`.
+pub fn describe(s: &Stat) -> String {
+    match (s.mean, s.ci95) {
+        (None, _) => format!("none ({}/{})", s.n, s.of),
+        (Some(m), Some([lo, hi])) => format!("{} [{}, {}]", g(m), g(lo), g(hi)),
+        (Some(m), None) => g(m),
+    }
+}
+
+/// A number to 4 significant digits.
+fn g(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let d = (3 - x.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    format!("{x:.d$}")
+}
+
+/// The paired difference left − right over replications where both exist.
+pub fn paired_difference(left: &[Vec<Option<f64>>], right: &[Vec<Option<f64>>], i: usize) -> Stat {
+    let diffs: Vec<Option<f64>> = left
+        .iter()
+        .zip(right)
+        .map(|(l, r)| match (l[i], r[i]) {
+            (Some(a), Some(b)) => Some(a - b),
+            _ => None,
+        })
+        .collect();
+    Stat::of(&diffs)
+}
+
+/// `less` / `greater` on the paired CI of left − right: reproduced only
+/// when the whole interval is on the claimed side of zero.
+pub fn paired_verdict(relation: Relation, [lo, hi]: [f64; 2]) -> Verdict {
+    let ok = match relation {
+        Relation::Less => hi < 0.0,
+        Relation::Greater => lo > 0.0,
+        Relation::RatioAtLeast => false,
+    };
+    if ok {
+        Verdict::Reproduced
+    } else {
+        Verdict::Refuted
+    }
+}
+
+/// Judges `check` on `summary`.
+pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
+    match check {
+        Check::Value {
+            policy: name,
+            metric,
+            expected,
+            tolerance,
+        } => {
+            let (_, s) = column(policy(summary, name)?, metric)?;
+            let mean = s
+                .mean
+                .ok_or_else(|| format!("{name}: `{metric}` has no value in any replication"))?;
+            let (lo, hi) = s.ci95.map_or((mean, mean), |[a, b]| (a, b));
+            let ok = hi >= expected - tolerance && lo <= expected + tolerance;
+            Ok(Finding {
+                measured: format!("{name}: {metric} = {}", describe(&s)),
+                verdict: if ok {
+                    Verdict::Reproduced
+                } else {
+                    Verdict::Refuted
+                },
+            })
+        }
+        Check::Range {
+            policy: name,
+            metric,
+            min,
+            max,
+        } => {
+            let (_, s) = column(policy(summary, name)?, metric)?;
+            let ok = s.mean.is_some_and(|m| m >= *min && m <= *max);
+            Ok(Finding {
+                measured: format!("{name}: {metric} = {}", describe(&s)),
+                verdict: if ok {
+                    Verdict::Reproduced
+                } else {
+                    Verdict::Refuted
+                },
+            })
+        }
+        Check::Compare {
+            metric,
+            left,
+            relation,
+            right,
+            value,
+        } => {
+            let (l, r) = (policy(summary, left)?, policy(summary, right)?);
+            let (i, ls) = column(l, metric)?;
+            let (_, rs) = column(r, metric)?;
+            match relation {
+                Relation::Less | Relation::Greater => {
+                    let d = paired_difference(&l.per_replication, &r.per_replication, i);
+                    let [lo, hi] = d.ci95.ok_or_else(|| {
+                        format!(
+                            "`{metric}`: fewer than two replications with both values; run more"
+                        )
+                    })?;
+                    Ok(Finding {
+                        measured: format!(
+                            "{metric}: {left} {} vs {right} {}; paired difference {}",
+                            describe(&ls),
+                            describe(&rs),
+                            describe(&d)
+                        ),
+                        verdict: paired_verdict(*relation, [lo, hi]),
+                    })
+                }
+                Relation::RatioAtLeast => {
+                    let k = value.ok_or("ratio_at_least needs a `value`")?;
+                    let (a, b) = (
+                        ls.mean.ok_or("left has no value")?,
+                        rs.mean.ok_or("right has no value")?,
+                    );
+                    let ratio = a / b;
+                    Ok(Finding {
+                        measured: format!(
+                            "{metric}: {left} {} ÷ {right} {} = {}",
+                            describe(&ls),
+                            describe(&rs),
+                            g(ratio)
+                        ),
+                        verdict: if ratio >= k {
+                            Verdict::Reproduced
+                        } else {
+                            Verdict::Refuted
+                        },
+                    })
+                }
+            }
+        }
+        Check::Analytic { .. } => Err("an analytic check needs no scenario run".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reps(values: &[f64]) -> Vec<Vec<Option<f64>>> {
+        values.iter().map(|v| vec![Some(*v)]).collect()
+    }
+
+    #[test]
+    fn paired_comparison_sees_a_known_difference_through_shared_noise() {
+        // Large common noise, a constant difference of 1: unpaired CIs
+        // overlap, the paired one does not.
+        let noise = [3.0, 41.0, 17.0, 29.0, 8.0, 35.0];
+        let left = reps(&noise.map(|n| n + 1.0));
+        let right = reps(&noise);
+        let d = paired_difference(&left, &right, 0);
+        assert_eq!(d.mean, Some(1.0));
+        let [lo, hi] = d.ci95.unwrap();
+        assert!(lo > 0.0 && hi < 2.0, "{lo} {hi}");
+        assert_eq!(
+            paired_verdict(Relation::Greater, [lo, hi]),
+            Verdict::Reproduced
+        );
+        assert_eq!(paired_verdict(Relation::Less, [lo, hi]), Verdict::Refuted);
+        let unpaired = Stat::of(&noise.map(|n| Some(n + 1.0)));
+        assert!(
+            unpaired.half_width().unwrap() > 1.0,
+            "the unpaired CI could not tell them apart"
+        );
+    }
+
+    #[test]
+    fn identical_policies_are_not_flagged() {
+        let same = reps(&[3.0, 5.0, 4.0, 6.0]);
+        let d = paired_difference(&same, &same, 0);
+        assert_eq!(d.ci95, Some([0.0, 0.0]));
+        // Neither "less" nor "greater" is reproduced on a zero interval.
+        let ci = d.ci95.unwrap();
+        assert_eq!(paired_verdict(Relation::Less, ci), Verdict::Refuted);
+        assert_eq!(paired_verdict(Relation::Greater, ci), Verdict::Refuted);
+    }
+}

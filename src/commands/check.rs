@@ -1,0 +1,185 @@
+//! `retrysim check`: every claim of the seed documents, run and judged.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use retrysim_experiment::claims::{self, Check, ClaimResult, ClaimSpec};
+
+use crate::cli::CheckArgs;
+use crate::{output, scenario_file};
+
+/// Claim files named on the command line (files, or folders of `*.json`).
+fn claim_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut in_dir: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("cannot list {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "json"))
+                .collect();
+            in_dir.sort();
+            files.extend(in_dir);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if files.is_empty() {
+        bail!(
+            "no claim files found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(files)
+}
+
+fn load_claim(path: &Path) -> Result<ClaimSpec> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read claim file {}", path.display()))?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        let inner = e.into_inner();
+        anyhow::anyhow!(
+            "{}:{}:{}: {at}: {inner}",
+            path.display(),
+            inner.line(),
+            inner.column()
+        )
+    })
+}
+
+pub fn run(args: CheckArgs) -> Result<ExitCode> {
+    let files = claim_files(&args.paths)?;
+    let mut claims = Vec::new();
+    for f in &files {
+        let claim = load_claim(f)?;
+        let scenario = claim
+            .scenario
+            .as_ref()
+            .map(|s| f.parent().unwrap_or(Path::new(".")).join(s));
+        claims.push((claim, scenario));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()?;
+
+    // Run each scenario once, whatever number of claims use it.
+    let mut summaries = BTreeMap::new();
+    for path in claims.iter().filter_map(|(_, s)| s.clone()) {
+        if summaries.contains_key(&path) {
+            continue;
+        }
+        let mut scenario = scenario_file::load(&path)?;
+        if let Some(r) = args.replications {
+            scenario.replications = r;
+            scenario.spec.replications = r;
+        }
+        if let Some(s) = args.seed {
+            scenario.seed = s;
+            scenario.spec.seed = s;
+        }
+        if !args.quiet {
+            eprintln!(
+                "running {} ({} policies × {} replications)",
+                scenario.name,
+                scenario.policies.len(),
+                scenario.replications
+            );
+        }
+        let summary = pool.install(|| retrysim_experiment::run(&scenario, &|| ()));
+        summaries.insert(path, summary);
+    }
+
+    let results: Vec<ClaimResult> = claims
+        .into_iter()
+        .map(|(claim, scenario)| {
+            let finding = match (&claim.check, &scenario) {
+                (Check::Analytic { name, params }, _) => claims::analytic::judge(name, params),
+                (check, Some(path)) => claims::evaluate::judge(check, &summaries[path]),
+                (_, None) => Err("this check needs a `scenario`".into()),
+            };
+            ClaimResult { claim, finding }
+        })
+        .collect();
+
+    let reps = match (args.replications, args.seed) {
+        (Some(r), Some(s)) => {
+            format!("{r} replications per policy, random seed {s} for every scenario.")
+        }
+        (Some(r), None) => format!("{r} replications per policy, each scenario's own seed."),
+        (None, Some(s)) => format!("Each scenario's replications, random seed {s}."),
+        (None, None) => "Each scenario's own replications and seed.".to_string(),
+    };
+    let table = claims::render_markdown(&results, &reps);
+    let report = claims::render_report(&results, &reps);
+    let json = serde_json::to_string_pretty(&results).context("report.json")? + "\n";
+    output::write_all(
+        &args.out,
+        &[
+            ("report.md", report.as_bytes()),
+            ("report.json", json.as_bytes()),
+        ],
+    )?;
+    if let Some(readme) = &args.update_readme {
+        update_readme(readme, &table)?;
+    }
+
+    let mismatches: Vec<&ClaimResult> = results.iter().filter(|r| !r.matches()).collect();
+    if !args.quiet {
+        let mut out = std::io::stdout().lock();
+        write!(out, "{table}")?;
+        writeln!(
+            out,
+            "Wrote {}/report.md and report.json",
+            args.out.display()
+        )?;
+    }
+    if mismatches.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for m in &mismatches {
+            match &m.finding {
+                Ok(f) => eprintln!(
+                    "error: {}: verdict {:?}, pinned {:?}: {}",
+                    m.claim.id, f.verdict, m.claim.expected, f.measured
+                ),
+                Err(e) => eprintln!("error: {}: {e}", m.claim.id),
+            }
+        }
+        eprintln!(
+            "error: {} of {} claims differ from their pinned verdict",
+            mismatches.len(),
+            results.len()
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Replaces the README's claims table between its markers.
+fn update_readme(path: &Path, table: &str) -> Result<()> {
+    const START: &str = "<!-- claims:start -->";
+    const END: &str = "<!-- claims:end -->";
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {
+        bail!("{} has no {START} … {END} section to fill", path.display());
+    };
+    let new = format!("{}{START}\n{table}{}", &text[..a], &text[b..]);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("README path")?;
+    output::write_all(dir, &[(name, new.as_bytes())])
+}
