@@ -110,8 +110,23 @@ pub fn judge(name: &str, p: &Params) -> Result<Finding, String> {
                 verdict: verdict(claimed <= attempts),
             })
         }
+        // Success with k attempts that each fail independently with
+        // probability p: 1 − p^k.
+        "independent_retries" => {
+            let (pf, k, claimed, tol) = (
+                num(p, "failure")?,
+                num(p, "attempts")?,
+                num(p, "claimed_success")?,
+                num(p, "tolerance")?,
+            );
+            let success = 1.0 - pf.powf(k);
+            Ok(Finding {
+                measured: format!("1 − {pf}^{k} = {:.4} %", 100.0 * success),
+                verdict: verdict((success - claimed).abs() <= tol),
+            })
+        }
         other => Err(format!(
-            "unknown analytic check `{other}` (known: retry_success_shares, average_wait_formulas, daily_volume, spend_amplification)"
+            "unknown analytic check `{other}` (known: retry_success_shares, average_wait_formulas, daily_volume, spend_amplification, independent_retries)"
         )),
     }
 }
@@ -163,5 +178,12 @@ mod tests {
             Verdict::Refuted
         );
         assert!(judge("nope", &Params::new()).is_err());
+        let f = judge(
+            "independent_retries",
+            &params(serde_json::json!({"failure": 0.5, "attempts": 3, "claimed_success": 0.875, "tolerance": 0.001})),
+        )
+        .unwrap();
+        assert_eq!(f.verdict, Verdict::Reproduced);
+        assert!(f.measured.contains("87.5000 %"), "{}", f.measured);
     }
 }
