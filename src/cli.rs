@@ -48,6 +48,20 @@ pub enum Command {
     /// OUT/report.md and OUT/report.json. Exits 1 when a verdict differs from
     /// its pin, 2 when a claim or scenario file is broken.
     Check(CheckArgs),
+    /// Run a scenario over a grid of parameter values.
+    ///
+    /// Axes come from the scenario's `sweep` block (field path → values) and
+    /// from --set. Every cell is a scenario of its own with a seed derived
+    /// from the scenario seed and the cell's values, so a cell gives the same
+    /// numbers alone, in a sweep or in a shard. Each finished cell is saved
+    /// at once in OUT/cells/; re-running skips complete cells. Writes
+    /// OUT/sweep.csv (one row per cell × policy × figure) and OUT/sweep.json.
+    Sweep(SweepArgs),
+    /// Combine sharded sweep outputs into one sweep.csv and sweep.json.
+    ///
+    /// The result is byte-identical to the unsharded sweep. Missing or
+    /// duplicated cells are an error naming them.
+    Merge(MergeArgs),
     /// Redraw the charts of a results folder without re-running.
     ///
     /// Reads DIR/summary.json, DIR/timeseries.csv and DIR/latency.csv (as
@@ -89,6 +103,44 @@ pub struct RunArgs {
     /// Skip the PNG charts (redraw them later with `retrysim plot OUT`).
     #[arg(long)]
     pub no_plots: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (JSON), usually with a `sweep` block.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// An axis PATH=V1,V2,… (e.g. policies[*].backoff.base=0.1,0.5,1); repeat for more axes.
+    #[arg(long, value_name = "PATH=V1,V2")]
+    pub set: Vec<String>,
+    /// Replications per policy in every cell [default: the scenario's].
+    #[arg(short, long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Base seed the cell seeds derive from [default: the scenario's].
+    #[arg(short, long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (0 = all cores) [default: all cores].
+    #[arg(short = 'j', long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Output folder [default: output/<scenario name>-sweep].
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run only shard K of N (every N-th cell, from the K-th), e.g. $SLURM_ARRAY_TASK_ID/$N.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// No progress bar or messages.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard output folders.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Where sweep.csv and sweep.json go.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

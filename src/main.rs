@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         cli::Command::Validate { files } => commands::validate::run(&files),
         cli::Command::Plot { dir } => commands::plot::run(&dir),
         cli::Command::Check(args) => commands::check::run(args),
+        cli::Command::Sweep(args) => commands::sweep::run(args),
+        cli::Command::Merge(args) => commands::sweep::merge(args),
         cli::Command::Bench(args) => commands::bench::run(args),
     };
     match result {

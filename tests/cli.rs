@@ -585,3 +585,197 @@ fn every_shipped_claim_is_well_formed_and_covers_the_claims_list() {
         assert!(ids.contains(&id), "no claim file checks {id}");
     }
 }
+
+/// Runs `retrysim sweep` on the tiny spike over a 2 × 2 grid.
+fn sweep(out: &Path, extra: &[&str]) -> Output {
+    let scenario = tiny();
+    let mut args = vec![
+        "sweep",
+        scenario.as_str(),
+        "--set",
+        "service.limiter.rate=500,650",
+        "--set",
+        "policies[*].max_attempts=1,3",
+        "-r",
+        "2",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    retrysim(&args)
+}
+
+#[test]
+fn sharded_sweep_merges_into_the_same_bytes_as_the_whole_sweep() {
+    let whole = tempfile::tempdir().unwrap();
+    let o = sweep(whole.path(), &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let csv = read(whole.path(), "sweep.csv");
+    assert_eq!(
+        text(&csv).lines().next().unwrap(),
+        "cell,service.limiter.rate,policies[*].max_attempts,policy,metric,mean,ci_low,ci_high,n,of"
+    );
+
+    let shards: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    for (k, dir) in shards.iter().enumerate() {
+        let shard = format!("{}/3", k + 1);
+        let o = sweep(dir.path(), &["--shard", &shard]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert!(
+            !dir.path().join("sweep.csv").exists(),
+            "a shard writes a partial result only"
+        );
+    }
+    let merged = tempfile::tempdir().unwrap();
+    let mut args = vec!["merge", "-o", merged.path().to_str().unwrap()];
+    args.extend(shards.iter().map(|d| d.path().to_str().unwrap()));
+    let o = retrysim(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(read(merged.path(), "sweep.csv"), csv);
+    assert_eq!(
+        read(merged.path(), "sweep.json"),
+        read(whole.path(), "sweep.json")
+    );
+
+    // A missing shard is named; a shard given twice duplicates cells.
+    let o = retrysim(&[
+        "merge",
+        "-o",
+        merged.path().to_str().unwrap(),
+        shards[0].path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("cells missing"),
+        "{}",
+        text(&o.stderr)
+    );
+    let s0 = shards[0].path().to_str().unwrap();
+    let o = retrysim(&[
+        "merge",
+        "-o",
+        merged.path().to_str().unwrap(),
+        s0,
+        s0,
+        shards[1].path().to_str().unwrap(),
+        shards[2].path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("duplicated cells"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_cell_gives_the_same_numbers_alone_and_inside_a_sweep() {
+    let grid = tempfile::tempdir().unwrap();
+    assert!(sweep(grid.path(), &[]).status.success());
+    let alone = tempfile::tempdir().unwrap();
+    let scenario = tiny();
+    let o = retrysim(&[
+        "sweep",
+        &scenario,
+        "--set",
+        "service.limiter.rate=650",
+        "--set",
+        "policies[*].max_attempts=3",
+        "-r",
+        "2",
+        "-q",
+        "-o",
+        alone.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // Cell 3 of the 2 × 2 grid is (650, 3); alone it is cell 0.
+    assert_eq!(
+        read(&grid.path().join("cells"), "cell-000003.json"),
+        read(&alone.path().join("cells"), "cell-000000.json")
+    );
+}
+
+#[test]
+fn resumed_sweep_skips_complete_cells_and_redoes_broken_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(sweep(dir.path(), &[]).status.success());
+    let csv = read(dir.path(), "sweep.csv");
+    let cells = dir.path().join("cells");
+    std::fs::write(cells.join("cell-000001.json"), "{\"key\": \"trunc").unwrap();
+    std::fs::remove_file(cells.join("cell-000002.json")).unwrap();
+    let untouched = std::fs::metadata(cells.join("cell-000000.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let scenario = tiny();
+    let o = retrysim(&[
+        "sweep",
+        &scenario,
+        "--set",
+        "service.limiter.rate=500,650",
+        "--set",
+        "policies[*].max_attempts=1,3",
+        "-r",
+        "2",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("4 cells (2 already complete)"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::metadata(cells.join("cell-000000.json"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        untouched
+    );
+    assert_eq!(read(dir.path(), "sweep.csv"), csv);
+}
+
+#[test]
+fn bad_sweep_paths_and_values_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = tiny();
+    let out = dir.path().to_str().unwrap();
+    let o = retrysim(&[
+        "sweep",
+        &scenario,
+        "--set",
+        "servce.limiter.rate=1,2",
+        "-o",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("servce.limiter.rate: the scenario has no `servce`"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = retrysim(&[
+        "sweep",
+        &scenario,
+        "--set",
+        "service.limiter.rate=600,-5",
+        "-o",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("sweep cell service.limiter.rate=-5")
+            && err.contains("service.limiter.rate: must be > 0"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("cells").exists(),
+        "nothing runs when a cell is invalid"
+    );
+    let o = retrysim(&["sweep", &scenario, "-o", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("nothing to sweep"));
+}

@@ -10,6 +10,7 @@ pub mod replicate;
 pub mod report;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 
 pub use replicate::run;
 pub use stats::Stat;

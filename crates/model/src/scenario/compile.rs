@@ -228,7 +228,7 @@ fn policy(errs: &mut Errors, i: usize, p: &PolicySpec, mean_cost: Option<f64>) -
     let timeout = secs(errs, &at("timeout"), p.timeout, true);
     let deadline = p.deadline.map(|d| secs(errs, &at("deadline"), d, true));
     let backoff = match p.backoff {
-        BackoffSpec::None => Backoff::NONE,
+        BackoffSpec::None {} => Backoff::NONE,
         BackoffSpec::Constant { base, cap: c } => Backoff {
             curve: Curve::Constant,
             base: secs(errs, &at("backoff.base"), base, false),
@@ -257,10 +257,10 @@ fn policy(errs: &mut Errors, i: usize, p: &PolicySpec, mean_cost: Option<f64>) -
         }
     };
     let jitter = match p.jitter {
-        JitterSpec::None => Jitter::None,
-        JitterSpec::Full => Jitter::Full,
-        JitterSpec::Equal => Jitter::Equal,
-        JitterSpec::Decorrelated => {
+        JitterSpec::None {} => Jitter::None,
+        JitterSpec::Full {} => Jitter::Full,
+        JitterSpec::Equal {} => Jitter::Equal,
+        JitterSpec::Decorrelated {} => {
             errs.check(backoff.base > 0, at("jitter"), || {
                 "decorrelated jitter draws from [base, 3·previous]: give the policy a backoff with base > 0".into()
             });
@@ -292,7 +292,7 @@ fn policy(errs: &mut Errors, i: usize, p: &PolicySpec, mean_cost: Option<f64>) -
         },
     };
     let retry_after = match p.retry_after {
-        RetryAfterSpec::Ignore => RetryAfterPolicy::Ignore,
+        RetryAfterSpec::Ignore {} => RetryAfterPolicy::Ignore,
         RetryAfterSpec::Obey { cap, beyond_cap } => RetryAfterPolicy::Obey {
             cap: cap.map(|c| secs(errs, &at("retry_after.cap"), c, false)),
             beyond_cap: match beyond_cap {

@@ -284,6 +284,26 @@ mod tests {
     }
 
     #[test]
+    fn fields_on_kinds_that_take_none_are_refused() {
+        let e = err(&GOOD.replace(
+            r#"{"name": "a"}"#,
+            r#"{"name": "a", "backoff": {"kind": "none", "base": 1}}"#,
+        ));
+        assert!(
+            e.contains("policies[0].backoff: unknown field `base`"),
+            "{e}"
+        );
+        let e = err(&GOOD.replace(
+            r#"{"kind": "full"}"#,
+            r#"{"kind": "full", "fraction": 0.3}"#,
+        ));
+        assert!(
+            e.contains("policies[1].jitter: unknown field `fraction`"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn cross_field_rules() {
         let e = err(&GOOD
             .replace(

@@ -83,6 +83,10 @@ pub struct ScenarioSpec {
     pub cost: Option<CostSpec>,
     /// The retry policies compared, each run on the same arrivals.
     pub policies: Vec<PolicySpec>,
+    /// Axes for `retrysim sweep`: field path → list of values or
+    /// `{"from", "to", "steps"}`. Ignored by `retrysim run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Time series and recovery settings.
@@ -550,12 +554,13 @@ pub enum AccountingSpec {
 }
 
 /// Un-jittered delay before retry n = 0, 1, 2, …
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+// Variants without fields are written `{}` so that serde rejects unknown
+// fields in them too (`{"kind": "none", "base": 1}` is an error).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BackoffSpec {
     /// Retry at once.
-    #[default]
-    None,
+    None {},
     /// `base` seconds every time.
     Constant {
         base: f64,
@@ -579,18 +584,17 @@ pub enum BackoffSpec {
 }
 
 /// Jitter applied to the capped delay d.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum JitterSpec {
     /// d.
-    #[default]
-    None,
+    None {},
     /// U(0, d).
-    Full,
+    Full {},
     /// d/2 + U(0, d/2).
-    Equal,
+    Equal {},
     /// min(cap, U(base, 3·previous)), previous starting at base.
-    Decorrelated,
+    Decorrelated {},
     /// d + U(0, fraction·d) (fraction 0.3 by default, as in seed 000).
     Proportional {
         #[serde(default = "default_fraction")]
@@ -608,12 +612,11 @@ pub enum JitterSpec {
 }
 
 /// Reaction to `Retry-After`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RetryAfterSpec {
     /// Wait the jittered backoff only.
-    #[default]
-    Ignore,
+    Ignore {},
     /// Wait max(jittered backoff, Retry-After); beyond `cap` seconds give up
     /// or wait the cap.
     Obey {
@@ -638,4 +641,22 @@ pub enum BeyondCapSpec {
     GiveUp,
     /// Wait the cap.
     UseCap,
+}
+
+impl Default for BackoffSpec {
+    fn default() -> Self {
+        BackoffSpec::None {}
+    }
+}
+
+impl Default for JitterSpec {
+    fn default() -> Self {
+        JitterSpec::None {}
+    }
+}
+
+impl Default for RetryAfterSpec {
+    fn default() -> Self {
+        RetryAfterSpec::Ignore {}
+    }
 }
