@@ -637,6 +637,14 @@ fn sharded_sweep_merges_into_the_same_bytes_as_the_whole_sweep() {
         read(merged.path(), "sweep.json"),
         read(whole.path(), "sweep.json")
     );
+    // The 2-D sweep's heatmaps come out the same too.
+    for chart in ["sweep-success_rate.png", "sweep-error_recovery_s.png"] {
+        let png = read(whole.path(), chart);
+        assert_eq!(read(merged.path(), chart), png, "{chart}");
+        let (w, _, inked, _) = inspect_png(&png);
+        assert_eq!(w, 1600);
+        assert!(inked > 0.05, "{chart}: a heatmap is mostly ink");
+    }
 
     // A missing shard is named; a shard given twice duplicates cells.
     let o = retrysim(&[

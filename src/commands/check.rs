@@ -1,7 +1,7 @@
 //! `retrysim check`: every claim of the seed documents, run and judged.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -86,7 +86,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
             scenario.seed = s;
             scenario.spec.seed = s;
         }
-        if !args.quiet {
+        if !args.quiet && !std::io::stderr().is_terminal() {
             eprintln!(
                 "running {} ({} policies × {} replications)",
                 scenario.name,
@@ -94,7 +94,10 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
                 scenario.replications
             );
         }
-        let summary = pool.install(|| retrysim_experiment::run(&scenario, &|| ()));
+        let total = scenario.policies.len() as u64 * scenario.replications as u64;
+        let bar = crate::progress::bar(total, "runs", scenario.name.clone(), args.quiet);
+        let summary = pool.install(|| retrysim_experiment::run(&scenario, &|| bar.inc(1)));
+        bar.finish_and_clear();
         summaries.insert(path, summary);
     }
 

@@ -32,7 +32,7 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
     );
     let charts =
         charts(&summary, &timeseries, &latency).with_context(|| format!("in {}", dir.display()))?;
-    let files: Vec<(&str, Vec<u8>)> = charts.into_iter().map(|c| (c.name, c.png)).collect();
+    let files: Vec<(String, Vec<u8>)> = charts.into_iter().map(|c| (c.name, c.png)).collect();
     output::write_all(dir, &files)?;
     for (name, _) in &files {
         println!("wrote {}", dir.join(name).display());

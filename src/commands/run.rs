@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use retrysim_experiment::report;
 use retrysim_model::scenario::compile::MAX_REPLICATIONS;
 
@@ -36,24 +35,17 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
 
     let total = scenario.policies.len() as u64 * scenario.replications as u64;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+    let bar = crate::progress::bar(
+        total,
+        "runs",
+        format!(
+            "{}: {} policies × {} replications",
+            scenario.name,
+            scenario.policies.len(),
+            scenario.replications
+        ),
+        args.quiet,
     );
-    bar.set_message(format!(
-        "{}: {} policies × {} replications",
-        scenario.name,
-        scenario.policies.len(),
-        scenario.replications
-    ));
     if !args.quiet && !std::io::stderr().is_terminal() {
         // No progress bar off a terminal: say once what is running.
         eprintln!(
@@ -75,14 +67,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         crate::commands::plot::charts(&summary_json, &timeseries, &latency)?
     };
-    let mut files: Vec<(&str, Vec<u8>)> = vec![
-        ("summary.json", summary_json.into_bytes()),
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("summary.json".into(), summary_json.into_bytes()),
         (
-            "summary.md",
+            "summary.md".into(),
             report::markdown::render(&summary).into_bytes(),
         ),
-        ("timeseries.csv", timeseries.into_bytes()),
-        ("latency.csv", latency.into_bytes()),
+        ("timeseries.csv".into(), timeseries.into_bytes()),
+        ("latency.csv".into(), latency.into_bytes()),
     ];
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
     output::write_all(&out_dir, &files)?;
@@ -103,7 +95,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             "\nRecovery from the trigger at {} s (error: failed attempts; user: failed requests).",
             summary.recovery.trigger_s
         )?;
-        let names: Vec<&str> = files.iter().map(|f| f.0).collect();
+        let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
         writeln!(
             stdout,
             "Wrote {}/{{{}}}",

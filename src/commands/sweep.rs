@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use retrysim_experiment::report::csv::num;
 use retrysim_experiment::sweep::{self, Axis, AxisSpec, Cell};
@@ -177,15 +176,7 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()?;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(todo.len() as u64), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("cells [{bar:30}] {pos}/{len}, {elapsed} elapsed, ETA {eta}")?
-            .progress_chars("=> "),
-    );
+    let bar = crate::progress::bar(todo.len() as u64, "cells", plan.name.clone(), args.quiet);
     pool.install(|| {
         todo.par_iter()
             .try_for_each(|(cell, scenario)| -> Result<()> {
@@ -215,7 +206,10 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
     }
     assemble(&out, &man, &[cells_dir])?;
     if !args.quiet {
-        println!("Wrote {}/{{sweep.csv, sweep.json}}", out.display());
+        println!(
+            "Wrote {}/{{sweep.csv, sweep.json, sweep-*.png}}",
+            out.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -244,7 +238,10 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     let man = man.ok_or_else(|| anyhow!("merge needs at least one folder"))?;
     let dirs: Vec<PathBuf> = args.dirs.iter().map(|d| d.join("cells")).collect();
     assemble(&args.out, &man, &dirs)?;
-    println!("Wrote {}/{{sweep.csv, sweep.json}}", args.out.display());
+    println!(
+        "Wrote {}/{{sweep.csv, sweep.json, sweep-*.png}}",
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -358,11 +355,13 @@ fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<()> {
         }));
     }
     let doc = json!({ "scenario": man["scenario"], "replications": replications, "axes": axes, "cells": json_cells });
-    output::write_all(
-        out,
-        &[
-            ("sweep.csv", csv),
-            ("sweep.json", serde_json::to_string_pretty(&doc)? + "\n"),
-        ],
-    )
+    let json_text = serde_json::to_string_pretty(&doc)? + "\n";
+    // Charts come from sweep.json alone, so a merge draws the same ones.
+    let charts = retrysim_plot::render_sweep(&json_text)?;
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("sweep.csv".into(), csv.into_bytes()),
+        ("sweep.json".into(), json_text.into_bytes()),
+    ];
+    files.extend(charts.into_iter().map(|c| (c.name, c.png)));
+    output::write_all(out, &files)
 }

@@ -15,16 +15,18 @@ mod latency_cdf;
 mod outcomes;
 mod palette;
 pub mod results;
+mod sweep;
 mod timeline;
 
 pub use error::PlotError;
 pub use results::Results;
+pub use sweep::render_sweep;
 
 /// One rendered chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chart {
     /// File name, e.g. `timeline.png`.
-    pub name: &'static str,
+    pub name: String,
     /// PNG bytes.
     pub png: Vec<u8>,
 }
@@ -38,25 +40,25 @@ pub const SIZE: (u32, u32) = (1600, 1000);
 pub fn render_all(results: &Results) -> Result<Vec<Chart>, PlotError> {
     let mut charts = vec![
         Chart {
-            name: "timeline.png",
+            name: "timeline.png".into(),
             png: timeline::render(results)?,
         },
         Chart {
-            name: "outcomes.png",
+            name: "outcomes.png".into(),
             png: outcomes::render(results)?,
         },
         Chart {
-            name: "latency_cdf.png",
+            name: "latency_cdf.png".into(),
             png: latency_cdf::render(results)?,
         },
         Chart {
-            name: "attempts.png",
+            name: "attempts.png".into(),
             png: attempts::render(results)?,
         },
     ];
     if results.priced {
         charts.push(Chart {
-            name: "cost.png",
+            name: "cost.png".into(),
             png: cost::render(results)?,
         });
     }

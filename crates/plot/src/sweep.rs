@@ -1,0 +1,295 @@
+//! Sweep charts from `sweep.json`: for a 2-D sweep a heatmap per figure (one
+//! panel per policy), for a 1-D sweep a line per policy with 95 % CI
+//! whiskers.
+
+use plotters::prelude::*;
+use serde_json::Value;
+
+use crate::canvas::{
+    caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, title_font,
+};
+use crate::palette::{INK, policy};
+use crate::{Chart, PlotError};
+
+/// The figures drawn, with captions and display scale.
+const FIGURES: [(&str, &str, f64); 5] = [
+    ("success_rate", "success rate (%)", 100.0),
+    (
+        "error_recovery_s",
+        "error recovery after the trigger (s)",
+        1.0,
+    ),
+    (
+        "user_recovery_s",
+        "user recovery after the trigger (s)",
+        1.0,
+    ),
+    ("amplification", "attempts per request", 1.0),
+    ("latency_p99_s", "p99 latency of successes (s)", 1.0),
+];
+
+struct Sweep {
+    scenario: String,
+    axes: Vec<(String, Vec<Value>)>,
+    policies: Vec<String>,
+    /// cells in grid order: per policy, figure key → (mean, ci)
+    cells: Vec<Value>,
+}
+
+fn bad(m: impl Into<String>) -> PlotError {
+    PlotError::Summary(format!("sweep.json: {}", m.into()))
+}
+
+fn parse(text: &str) -> Result<Sweep, PlotError> {
+    let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let axes = v["axes"]
+        .as_array()
+        .ok_or_else(|| bad("no axes"))?
+        .iter()
+        .map(|a| {
+            (
+                a["path"].as_str().unwrap_or("").to_string(),
+                a["values"].as_array().cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let cells = v["cells"]
+        .as_array()
+        .cloned()
+        .ok_or_else(|| bad("no cells"))?;
+    let policies = cells
+        .first()
+        .and_then(|c| c["policies"].as_array())
+        .map(|ps| {
+            ps.iter()
+                .map(|p| p["name"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Sweep {
+        scenario: v["scenario"].as_str().unwrap_or("").to_string(),
+        axes,
+        policies,
+        cells,
+    })
+}
+
+fn label(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// (mean, ci) of `figure` for policy `p` in cell `c`.
+fn figure(s: &Sweep, c: usize, p: usize, key: &str) -> (Option<f64>, Option<(f64, f64)>) {
+    let m = &s.cells[c]["policies"][p]["metrics"][key];
+    let ci = m["ci95"]
+        .as_array()
+        .and_then(|a| Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?)));
+    (m["mean"].as_f64(), ci)
+}
+
+/// Every sweep chart for `sweep_json` (none for sweeps of three or more axes).
+pub fn render_sweep(sweep_json: &str) -> Result<Vec<Chart>, PlotError> {
+    let s = parse(sweep_json)?;
+    let mut out = Vec::new();
+    for (key, caption, scale) in FIGURES {
+        let png = match s.axes.len() {
+            1 => lines(&s, key, caption, scale)?,
+            2 => heatmap(&s, key, caption, scale)?,
+            _ => continue,
+        };
+        out.push(Chart {
+            name: format!("sweep-{key}.png"),
+            png,
+        });
+    }
+    Ok(out)
+}
+
+const NAME: &str = "sweep chart";
+
+fn lines(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
+    let (path, values) = &s.axes[0];
+    let n = values.len();
+    paint_png(NAME, (1600, 1000), |root| {
+        let e = draw_err(NAME);
+        let root = root
+            .titled(
+                &format!("{} — {caption} against {path}", s.scenario),
+                title_font(),
+            )
+            .map_err(&e)?;
+        let y_max = (0..n)
+            .flat_map(|c| (0..s.policies.len()).map(move |p| (c, p)))
+            .filter_map(|(c, p)| {
+                let (m, ci) = figure(s, c, p, key);
+                ci.map(|x| x.1).or(m)
+            })
+            .fold(0.0f64, f64::max)
+            * scale
+            * 1.1;
+        let y_max = if y_max > 0.0 { y_max } else { 1.0 };
+        let mut chart = ChartBuilder::on(&root)
+            .margin(20)
+            .x_label_area_size(60)
+            .y_label_area_size(90)
+            .build_cartesian_2d(
+                (0..n.saturating_sub(1).max(1)).into_segmented(),
+                0f64..y_max,
+            )
+            .map_err(&e)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_desc(path.as_str())
+            .y_desc(caption)
+            .label_style(label_font())
+            .axis_desc_style(label_font())
+            .x_labels(n)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) if *i < n => label(&values[*i]),
+                _ => String::new(),
+            })
+            .draw()
+            .map_err(&e)?;
+        for (p, name) in s.policies.iter().enumerate() {
+            let c = policy(p);
+            let pts: Vec<_> = (0..n)
+                .filter_map(|i| {
+                    figure(s, i, p, key)
+                        .0
+                        .map(|m| (SegmentValue::CenterOf(i), m * scale))
+                })
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(3)))
+                .map_err(&e)?
+                .label(name)
+                .legend(legend_line(c));
+            for i in 0..n {
+                if let (_, Some((lo, hi))) = figure(s, i, p, key) {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![
+                                (SegmentValue::CenterOf(i), lo * scale),
+                                (SegmentValue::CenterOf(i), hi * scale),
+                            ],
+                            c.stroke_width(2),
+                        )))
+                        .map_err(&e)?;
+                }
+            }
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)
+    })
+}
+
+/// A light-to-dark blue scale for t in [0, 1].
+fn shade(t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0);
+    let (a, b) = ((0xEF, 0xF3, 0xFF), (0x08, 0x30, 0x6B));
+    let mix = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * t).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
+    let ((px, xs), (py, ys)) = (&s.axes[0], &s.axes[1]);
+    let np = s.policies.len().max(1);
+    let cols = np.min(3);
+    let rows = np.div_ceil(cols);
+    let height = (240 + rows as u32 * 620).min(4000);
+    paint_png(NAME, (1600, height), |root| {
+        let e = draw_err(NAME);
+        let root = root
+            .titled(
+                &format!("{} — {caption}; darker = higher; blank = never", s.scenario),
+                title_font(),
+            )
+            .map_err(&e)?;
+        let all: Vec<f64> = (0..s.cells.len())
+            .flat_map(|c| (0..s.policies.len()).map(move |p| (c, p)))
+            .filter_map(|(c, p)| figure(s, c, p, key).0.map(|m| m * scale))
+            .collect();
+        let (lo, hi) = all
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        let areas = root.split_evenly((rows, cols));
+        for (p, area) in s
+            .policies
+            .iter()
+            .enumerate()
+            .zip(areas.iter())
+            .map(|((p, _), a)| (p, a))
+        {
+            let mut chart = ChartBuilder::on(area)
+                .caption(&s.policies[p], caption_font())
+                .margin(12)
+                .x_label_area_size(60)
+                .y_label_area_size(80)
+                .build_cartesian_2d(
+                    (0..xs.len().saturating_sub(1).max(1)).into_segmented(),
+                    (0..ys.len().saturating_sub(1).max(1)).into_segmented(),
+                )
+                .map_err(&e)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc(px.as_str())
+                .y_desc(py.as_str())
+                .label_style(label_font())
+                .axis_desc_style(label_font())
+                .x_labels(xs.len() + 1)
+                .y_labels(ys.len() + 1)
+                .x_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) => xs.get(*i).map(label).unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .y_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) => ys.get(*i).map(label).unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .draw()
+                .map_err(&e)?;
+            for (xi, _) in xs.iter().enumerate() {
+                for (yi, _) in ys.iter().enumerate() {
+                    let c = xi * ys.len() + yi;
+                    let (mean, _) = figure(s, c, p, key);
+                    let Some(m) = mean.map(|m| m * scale) else {
+                        continue;
+                    };
+                    let t = if hi > lo { (m - lo) / (hi - lo) } else { 0.5 };
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [
+                                (SegmentValue::Exact(xi), SegmentValue::Exact(yi)),
+                                (SegmentValue::Exact(xi + 1), SegmentValue::Exact(yi + 1)),
+                            ],
+                            shade(t).filled(),
+                        )))
+                        .map_err(&e)?;
+                    let ink = if t > 0.55 { WHITE } else { INK };
+                    let text = if m.abs() >= 100.0 {
+                        format!("{m:.0}")
+                    } else {
+                        format!("{m:.1}")
+                    };
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            text,
+                            (SegmentValue::CenterOf(xi), SegmentValue::CenterOf(yi)),
+                            label_font()
+                                .color(&ink)
+                                .pos(plotters::style::text_anchor::Pos::new(
+                                    plotters::style::text_anchor::HPos::Center,
+                                    plotters::style::text_anchor::VPos::Center,
+                                )),
+                        )))
+                        .map_err(&e)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
