@@ -204,7 +204,10 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
         let e = draw_err(NAME);
         let root = root
             .titled(
-                &format!("{} — {caption}; darker = higher; blank = never", s.scenario),
+                &format!(
+                    "{} — {caption}, mean ± 95 % CI; darker = higher; blank = never",
+                    s.scenario
+                ),
                 title_font(),
             )
             .map_err(&e)?;
@@ -255,7 +258,7 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
             for (xi, _) in xs.iter().enumerate() {
                 for (yi, _) in ys.iter().enumerate() {
                     let c = xi * ys.len() + yi;
-                    let (mean, _) = figure(s, c, p, key);
+                    let (mean, ci) = figure(s, c, p, key);
                     let Some(m) = mean.map(|m| m * scale) else {
                         continue;
                     };
@@ -270,10 +273,10 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
                         )))
                         .map_err(&e)?;
                     let ink = if t > 0.55 { WHITE } else { INK };
-                    let text = if m.abs() >= 100.0 {
-                        format!("{m:.0}")
-                    } else {
-                        format!("{m:.1}")
+                    let d = if m.abs() >= 100.0 { 0 } else { 1 };
+                    let text = match ci {
+                        Some((lo, hi)) => format!("{m:.d$} ± {:.d$}", (hi - lo) / 2.0 * scale),
+                        None => format!("{m:.d$}"),
                     };
                     chart
                         .draw_series(std::iter::once(Text::new(
