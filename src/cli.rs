@@ -103,6 +103,10 @@ pub struct RunArgs {
     /// Skip the PNG charts (redraw them later with `retrysim plot OUT`).
     #[arg(long)]
     pub no_plots: bool,
+    /// Write into OUT even if it holds another scenario's results or other
+    /// files (retrysim's own stale files there are removed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -787,3 +787,67 @@ fn bad_sweep_paths_and_values_name_the_field() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("nothing to sweep"));
 }
+
+#[test]
+fn a_results_folder_is_not_mixed_with_another_scenarios_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    run_into(tmp.path(), &["-q", "-r", "1"]);
+    // Another scenario into the same folder: refused, nothing changed.
+    let before = read(tmp.path(), "summary.json");
+    let o = retrysim(&[
+        "run",
+        "scenarios/budget-race.json",
+        "-r",
+        "1",
+        "-q",
+        "-o",
+        dir,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("holds the results of `run tiny-spike`"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(read(tmp.path(), "summary.json"), before);
+    // With --force it is replaced; the priced run adds cost.png …
+    let o = retrysim(&[
+        "run",
+        "scenarios/budget-race.json",
+        "-r",
+        "1",
+        "-q",
+        "--force",
+        "-o",
+        dir,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(tmp.path().join("cost.png").exists());
+    // … and an unpriced run without charts leaves none of them behind.
+    let o = retrysim(&[
+        "run",
+        &tiny(),
+        "-r",
+        "1",
+        "-q",
+        "--force",
+        "--no-plots",
+        "-o",
+        dir,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!tmp.path().join("cost.png").exists() && !tmp.path().join("timeline.png").exists());
+    // The same scenario again needs no --force.
+    run_into(tmp.path(), &["-q", "-r", "1"]);
+    // A folder of someone else's files is refused.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("notes.txt"), "mine").unwrap();
+    let o = retrysim(&["run", &tiny(), "-q", "-o", other.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("was not written by retrysim"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -11,6 +11,19 @@ use retrysim_model::scenario::compile::MAX_REPLICATIONS;
 use crate::cli::RunArgs;
 use crate::{output, scenario_file};
 
+/// Every file `retrysim run` may write into its folder.
+const RUN_FILES: &[&str] = &[
+    "summary.json",
+    "summary.md",
+    "timeseries.csv",
+    "latency.csv",
+    "timeline.png",
+    "outcomes.png",
+    "latency_cdf.png",
+    "attempts.png",
+    "cost.png",
+];
+
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let mut scenario = scenario_file::load(&args.scenario)?;
     if let Some(r) = args.replications {
@@ -33,6 +46,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+    output::claim_folder(&out_dir, "run", &scenario.name, args.force)?;
 
     let total = scenario.policies.len() as u64 * scenario.replications as u64;
     let bar = crate::progress::bar(
@@ -78,6 +92,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     ];
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
     output::write_all(&out_dir, &files)?;
+    let written: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+    output::finish_folder(&out_dir, "run", &scenario.name, RUN_FILES, &written)?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         writeln!(
