@@ -72,6 +72,20 @@ fn mmc_waiting_time_matches_erlang_c() {
         let duration = if rho > 0.9 { 8_000.0 } else { 2_000.0 };
         let s = queue(lambda, mu, c, duration, 12);
         agrees(&s, "latency_mean_s", wq + 1.0 / mu, 0.0);
+        // The waiting time measured independently, from the queue-length
+        // gauge and Little's law for the queue: Wq = Lq / λ.
+        let bins: Vec<f64> = s.policies[0]
+            .series
+            .iter()
+            .take(duration as usize)
+            .map(|r| r.queue)
+            .collect();
+        let wq_sim = bins.iter().sum::<f64>() / bins.len() as f64 / lambda;
+        println!("M/M/{c} at ρ = {rho}: Wq from the queue gauge {wq_sim:.4}, Erlang C {wq:.4}");
+        assert!(
+            (wq_sim - wq).abs() < 0.1 * wq + 0.002,
+            "Wq {wq_sim} vs {wq}"
+        );
     }
 }
 

@@ -147,6 +147,12 @@ proptest! {
     }
 
     #[test]
+    fn the_loader_never_panics_on_arbitrary_json(v in arbitrary_json()) {
+        let _ = Scenario::from_json(&v.to_string());
+        let _ = Scenario::from_value(v);
+    }
+
+    #[test]
     fn the_loader_names_a_field_for_any_absurd_number(doc in scenario(), pick in any::<prop::sample::Index>(),
         value in prop_oneof![Just(-1e308), Just(-1.0), Just(0.0), Just(1e-300), Just(1e15), Just(1e308)]) {
         // Replace one number anywhere in a valid scenario.
@@ -160,6 +166,38 @@ proptest! {
             Err(e) => prop_assert!(!e.to_string().is_empty()),
         }
     }
+}
+
+/// Any JSON value, nested a few levels, with the scenario's own field names
+/// among the keys so that the loader gets past the first unknown field.
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<f64>().prop_filter_map("finite", |x| serde_json::Number::from_f64(x)
+            .map(Value::Number)),
+        any::<i64>().prop_map(|x| json!(x)),
+        "[a-z_]{0,8}".prop_map(Value::String),
+    ];
+    let key = prop_oneof![
+        Just("name".to_string()),
+        Just("duration".to_string()),
+        Just("workload".to_string()),
+        Just("service".to_string()),
+        Just("policies".to_string()),
+        Just("kind".to_string()),
+        Just("rate".to_string()),
+        Just("workers".to_string()),
+        Just("service_time".to_string()),
+        "[a-z_]{1,8}",
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
 }
 
 fn collect_numbers(v: &Value, at: String, out: &mut Vec<String>) {
