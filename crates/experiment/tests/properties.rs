@@ -2,7 +2,8 @@
 //! generated ones; and a scenario loader that never panics.
 
 use proptest::prelude::*;
-use retrysim_model::outcome::FailureReason;
+use retrysim_model::outcome::{FailureReason, Outcome};
+use retrysim_model::retry_after::RetryAfterPolicy;
 use retrysim_model::{Scenario, run_replication};
 use serde_json::{Value, json};
 
@@ -198,6 +199,57 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
                 .prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// The wait before a retry is never shorter than the backoff or the
+    /// Retry-After the policy promises to honour.
+    #[test]
+    fn retry_waits_respect_backoff_and_retry_after(doc in scenario(), retry in 0u32..8,
+        ra_ms in prop::option::of(0u64..10_000), draw in any::<u64>()) {
+        let s = Scenario::from_value(doc).unwrap();
+        let p = &s.policies[0];
+        let ra = ra_ms.map(|ms| ms * 1_000_000);
+        let mut rng = retrysim_engine::stream(draw, 0, 3);
+        let mut previous = p.backoff.base;
+        let wait = p.retry_delay(retry, Outcome::RateLimited, false, &mut previous, ra, &mut rng);
+        let plain = p.jitter == retrysim_model::jitter::Jitter::None;
+        match (p.retry_after, ra, wait) {
+            (RetryAfterPolicy::Ignore, _, Some(w)) if plain => prop_assert_eq!(w, p.backoff.delay(retry)),
+            (RetryAfterPolicy::Obey { cap: Some(cap), .. }, Some(ra), Some(w)) => {
+                prop_assert!(ra <= cap, "a Retry-After beyond the cap gives up");
+                prop_assert!(w >= ra, "waited {w} < Retry-After {ra}");
+            }
+            (RetryAfterPolicy::Obey { cap: Some(cap), .. }, Some(ra), None) => prop_assert!(ra > cap),
+            (RetryAfterPolicy::Clamp { extra }, Some(ra), Some(w)) => prop_assert!(w >= ra.min(extra)),
+            (_, _, None) => prop_assert!(false, "only an obeyed Retry-After beyond its cap gives up"),
+            _ => {}
+        }
+    }
+
+    /// In the simulator, consecutive attempts of a request are at least the
+    /// constant backoff apart (sends read from 1 ms bins).
+    #[test]
+    fn attempts_are_never_sent_before_their_backoff(base_ms in 5u64..800, attempts in 2u32..6) {
+        let doc = json!({
+            "name": "gaps", "duration": 1, "drain": 100, "metrics": {"bin": 0.001},
+            "workload": {"kind": "batch", "requests": 1},
+            "service": {"workers": {"service_time": {"kind": "constant", "value": 0.001}},
+                        "outages": [{"start": 0, "end": 1000, "mode": "error"}]},
+            "policies": [{"name": "p", "max_attempts": attempts,
+                          "backoff": {"kind": "constant", "base": base_ms as f64 / 1000.0}}]
+        });
+        let s = Scenario::from_value(doc).unwrap();
+        let m = run_replication(&s, 0, 0);
+        let sends: Vec<usize> = m.series.bins.iter().enumerate()
+            .flat_map(|(i, b)| std::iter::repeat_n(i, b.attempts as usize)).collect();
+        prop_assert_eq!(sends.len() as u32, attempts);
+        for w in sends.windows(2) {
+            prop_assert!((w[1] - w[0]) as u64 + 1 >= base_ms, "sends at {:?} ms, backoff {base_ms} ms", sends);
+        }
+    }
 }
 
 fn collect_numbers(v: &Value, at: String, out: &mut Vec<String>) {
