@@ -169,4 +169,37 @@ mod tests {
         );
         assert_eq!(b.try_take(400_000_000), Admission::Admitted);
     }
+
+    /// Over random arrival sequences, no window [a, b] admits more than
+    /// burst + rate·(b − a) attempts.
+    #[test]
+    fn no_window_admits_more_than_burst_plus_rate_times_length() {
+        use rand::Rng;
+        for seed in 0..20 {
+            let mut rng = retrysim_engine::stream(seed, 0, 0);
+            let rate = rng.random_range(1.0..500.0);
+            let burst = rng.random_range(1.0..50.0f64).floor();
+            let mut b = TokenBucket::new(rate, burst, RetryAfterHeader::Exact);
+            let mut t = 0u64;
+            let mut admitted = Vec::new();
+            for _ in 0..3_000 {
+                // Twice the rate on average: the bucket runs dry and refills.
+                t += rng.random_range(0..(S / rate as u64).max(1));
+                if b.try_take(t) == Admission::Admitted {
+                    admitted.push(t);
+                }
+            }
+            let rate_exact = (rate * 1000.0).round() / 1000.0;
+            for i in 0..admitted.len() {
+                for j in i..admitted.len().min(i + 200) {
+                    let window = (admitted[j] - admitted[i]) as f64 / 1e9;
+                    let count = (j - i + 1) as f64;
+                    assert!(
+                        count <= burst + rate_exact * window + 1e-9,
+                        "seed {seed}: {count} in {window} s"
+                    );
+                }
+            }
+        }
+    }
 }
