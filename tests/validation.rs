@@ -59,6 +59,17 @@ fn mm1_sojourn_time_matches_1_over_mu_minus_lambda() {
         let s = queue(lambda, mu, 1, duration, 11);
         // Sojourn W = 1/(μ − λ); the histogram mean is exact.
         agrees(&s, "latency_mean_s", 1.0 / (mu - lambda), 0.0);
+        // Waiting time Wq = ρ/(μ − λ), from the queue-length gauge: Wq = Lq/λ.
+        let wq = rho / (mu - lambda);
+        let bins: Vec<f64> = s.policies[0]
+            .series
+            .iter()
+            .take(duration as usize)
+            .map(|r| r.queue)
+            .collect();
+        let wq_sim = bins.iter().sum::<f64>() / bins.len() as f64 / lambda;
+        println!("M/M/1 at ρ = {rho}: Wq from the queue gauge {wq_sim:.4}, theory {wq:.4}");
+        assert!((wq_sim - wq).abs() < 0.1 * wq, "Wq {wq_sim} vs {wq}");
     }
 }
 
