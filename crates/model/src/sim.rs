@@ -430,12 +430,14 @@ impl<'a> Simulation<'a> {
     }
 
     fn start_service(&mut self, now: Nanos, job: Job, q: &mut EventQueue<Event>) {
-        let done = now
-            + self
-                .scenario
-                .workers
-                .service_time
-                .sample(&mut self.rng_service);
+        let workers = &self.scenario.workers;
+        let mut service = workers.service_time.sample(&mut self.rng_service);
+        if workers.congestion_slope > 0 {
+            // Congestion: slower for every other attempt in service.
+            let others = self.workers.busy().saturating_sub(1);
+            service = service.saturating_add(workers.congestion_slope.saturating_mul(others));
+        }
+        let done = now + service;
         q.schedule(
             done,
             Event::Done {
@@ -1251,5 +1253,22 @@ mod tests {
         let m = money("post");
         assert_eq!(m.cost_total, 1000.0);
         assert_eq!(m.money_overshoot, Some(900.0));
+    }
+
+    #[test]
+    fn congestion_adds_the_slope_for_every_other_attempt_in_service() {
+        // Three attempts start together on unbounded workers: 1 s, then
+        // 1 + 0.5, then 1 + 2·0.5 seconds.
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 1},
+                                      "congestion": {"slope": 0.5}}}"#;
+        let m = run_replication(&full(&batch(3), service, "", r#"{"name": "p"}"#), 0, 0);
+        assert_eq!(m.succeeded, 3);
+        assert_eq!(m.latency.mean(), Some(1.5e9));
+        assert_eq!(m.latency.max(), Some(2 * S));
+        // With one worker there is never another attempt in service.
+        let service = r#"{"workers": {"concurrency": 1, "service_time": {"kind": "constant", "value": 1},
+                                      "congestion": {"slope": 0.5}}}"#;
+        let m = run_replication(&full(&batch(3), service, "", r#"{"name": "p"}"#), 0, 0);
+        assert_eq!(m.latency.max(), Some(3 * S), "1 + 1 + 1 s, no slope");
     }
 }

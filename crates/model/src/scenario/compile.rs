@@ -637,6 +637,14 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
         concurrency: w.concurrency,
         queue_limit: w.queue_limit,
         service_time: duration(&mut errs, "service.workers.service_time", &w.service_time),
+        congestion_slope: w.congestion.as_ref().map_or(0, |c| {
+            secs(
+                &mut errs,
+                "service.workers.congestion.slope",
+                c.slope,
+                false,
+            )
+        }),
     };
 
     errs.check(!s.policies.is_empty(), "policies", || {

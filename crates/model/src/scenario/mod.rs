@@ -38,6 +38,8 @@ pub struct WorkersConfig {
     pub queue_limit: Option<u64>,
     /// Service time of one attempt.
     pub service_time: Duration,
+    /// Nanoseconds added per other attempt in service at the start (0: none).
+    pub congestion_slope: Nanos,
 }
 
 /// A validated scenario: every value in range, times in nanoseconds.

@@ -299,6 +299,19 @@ pub struct WorkersSpec {
     pub queue_limit: Option<u64>,
     /// Service time of one attempt.
     pub service_time: DurationSpec,
+    /// Service time grows with the attempts already in service (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub congestion: Option<CongestionSpec>,
+}
+
+/// Overload slows every call down: each attempt's service time is its drawn
+/// time plus `slope` seconds for every other attempt in service when it
+/// starts (a coherence cost: the sustaining loop of a metastable failure).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CongestionSpec {
+    /// Seconds added per other attempt in service.
+    pub slope: f64,
 }
 
 /// One retry policy.
