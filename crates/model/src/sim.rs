@@ -60,6 +60,8 @@ pub const NO_RETRY_AFTER: Nanos = Nanos::MAX;
 pub enum Event {
     /// The next request of the workload arrives.
     Arrival,
+    /// A closed-loop user sends its next request.
+    UserArrival { user: u32 },
     /// A retry timer fires: send the next attempt.
     Send { req: u32, generation: u32 },
     /// An attempt reaches the service, carrying what it costs if served and
@@ -107,6 +109,10 @@ pub struct Simulation<'a> {
     metrics: RunMetrics,
     /// End of the current bin: gauges are read when time passes it.
     next_gauge: Nanos,
+    /// Closed loop: the user of each request slot.
+    user_of: Vec<u32>,
+    /// Closed loop: users whose request just ended, to be rescheduled.
+    finished_users: Vec<u32>,
 }
 
 impl<'a> Simulation<'a> {
@@ -148,6 +154,8 @@ impl<'a> Simulation<'a> {
             guards,
             metrics,
             next_gauge: scenario.bin,
+            user_of: Vec::new(),
+            finished_users: Vec::new(),
         }
     }
 
@@ -157,6 +165,14 @@ impl<'a> Simulation<'a> {
         let mut queue = EventQueue::with_capacity(1024);
         if let Some(t) = self.arrivals.next(&mut self.rng_arrivals) {
             queue.schedule(t, Event::Arrival);
+        }
+        if let crate::workload::Workload::Closed { users, think } = &self.scenario.workload {
+            for user in 0..*users {
+                let t = think.sample(&mut self.rng_arrivals);
+                if t < self.scenario.end_of_load {
+                    queue.schedule(t, Event::UserArrival { user });
+                }
+            }
         }
         let until = self.scenario.end_of_load + self.scenario.drain;
         let out = retrysim_engine::run(&mut self, &mut queue, until, u64::MAX);
@@ -212,7 +228,42 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// A closed-loop user's request arrives.
+    fn on_user_arrival(&mut self, now: Nanos, user: u32, q: &mut EventQueue<Event>) {
+        let req = self.new_request(now);
+        let slot = req as usize;
+        if self.user_of.len() <= slot {
+            self.user_of.resize(slot + 1, 0);
+        }
+        self.user_of[slot] = user;
+        self.start_attempt(now, req, q);
+    }
+
+    /// Users whose request ended think, then send the next one.
+    #[cold]
+    fn reschedule_users(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        let crate::workload::Workload::Closed { think, .. } = &self.scenario.workload else {
+            return;
+        };
+        for user in std::mem::take(&mut self.finished_users) {
+            let t = now + think.sample(&mut self.rng_arrivals);
+            if t < self.scenario.end_of_load {
+                q.schedule(t, Event::UserArrival { user });
+            }
+        }
+    }
+
     fn on_arrival(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        let req = self.new_request(now);
+        self.start_attempt(now, req, q);
+        if let Some(t) = self.arrivals.next(&mut self.rng_arrivals) {
+            q.schedule(t, Event::Arrival);
+        }
+    }
+
+    /// Creates a request arriving at `now`: its client instance, cost and
+    /// malformedness drawn, counted in the metrics and the ratio budget.
+    fn new_request(&mut self, now: Nanos) -> u32 {
         let s = self.scenario;
         let client = if s.clients > 1 {
             self.rng_arrivals.random_range(0..s.clients)
@@ -243,10 +294,7 @@ impl<'a> Simulation<'a> {
         {
             ratio.on_request(now);
         }
-        self.start_attempt(now, req, q);
-        if let Some(t) = self.arrivals.next(&mut self.rng_arrivals) {
-            q.schedule(t, Event::Arrival);
-        }
+        req
     }
 
     /// The guards consulted before every attempt: circuit breaker, adaptive
@@ -673,6 +721,19 @@ impl<'a> Simulation<'a> {
         ) {
             quota.on_success(c, r.quota_acquired as u32);
         }
+        self.request_ended(req);
+    }
+
+    /// Frees a finished request's slot; a closed-loop user starts thinking.
+    fn request_ended(&mut self, req: u32) {
+        if let Some(&user) = self.user_of.get(req as usize)
+            && matches!(
+                self.scenario.workload,
+                crate::workload::Workload::Closed { .. }
+            )
+        {
+            self.finished_users.push(user);
+        }
         self.requests.remove(req);
     }
 
@@ -680,7 +741,7 @@ impl<'a> Simulation<'a> {
         let arrival = self.requests.get(req).arrival;
         self.metrics.failed[reason as usize] += 1;
         self.metrics.series.at(arrival).failed += 1;
-        self.requests.remove(req);
+        self.request_ended(req);
     }
 }
 
@@ -694,6 +755,7 @@ impl Process for Simulation<'_> {
         }
         match event {
             Event::Arrival => self.on_arrival(now, q),
+            Event::UserArrival { user } => self.on_user_arrival(now, user, q),
             Event::Send { req, generation } => {
                 if self.requests.is_current(req, generation) {
                     self.start_attempt(now, req, q);
@@ -734,6 +796,9 @@ impl Process for Simulation<'_> {
                     self.end_attempt(now, req, Outcome::Timeout, NO_RETRY_AFTER, q);
                 }
             }
+        }
+        if !self.finished_users.is_empty() {
+            self.reschedule_users(now, q);
         }
     }
 }
@@ -1270,5 +1335,34 @@ mod tests {
                                       "congestion": {"slope": 0.5}}}"#;
         let m = run_replication(&full(&batch(3), service, "", r#"{"name": "p"}"#), 0, 0);
         assert_eq!(m.latency.max(), Some(3 * S), "1 + 1 + 1 s, no slope");
+    }
+
+    #[test]
+    fn a_closed_loop_never_has_more_requests_in_flight_than_users() {
+        let workload =
+            r#"{"kind": "closed", "users": 5, "think": {"kind": "exponential", "mean": 0.2}}"#;
+        let service = r#"{"workers": {"service_time": {"kind": "constant", "value": 0.5}}}"#;
+        let m = run_replication(&full(workload, service, "", r#"{"name": "p"}"#), 0, 0);
+        assert!(m.peak_in_flight <= 5, "{}", m.peak_in_flight);
+        // Each user loops: about 100 s / (0.5 s + 0.2 s) requests per user.
+        assert!(m.arrivals > 5 * 100, "{}", m.arrivals);
+        assert_eq!(m.arrivals, m.succeeded);
+        // A user whose request fails thinks and tries a new one: retries and
+        // failures do not add users.
+        let service = r#"{"limiter": {"rate": 2, "burst": 1},
+                          "workers": {"service_time": {"kind": "constant", "value": 0.5}}}"#;
+        let m = run_replication(
+            &full(
+                workload,
+                service,
+                "",
+                r#"{"name": "p", "max_attempts": 3,
+            "backoff": {"kind": "constant", "base": 0.1}}"#,
+            ),
+            0,
+            0,
+        );
+        assert!(m.peak_in_flight <= 5);
+        assert!(m.failed.iter().sum::<u64>() > 0 && m.succeeded > 0);
     }
 }

@@ -14,6 +14,12 @@ pub enum Workload {
     Open { rate: RateCurve },
     /// `requests` arrivals at t = 0, or spread uniformly over `[0, spread)`.
     Batch { requests: u64, spread: Nanos },
+    /// `users` users who each send a request one think time after their
+    /// previous one ended; the simulator drives them, not [`Arrivals`].
+    Closed {
+        users: u32,
+        think: crate::distribution::Duration,
+    },
 }
 
 /// Generates arrival times in order, one at a time (O(1) memory).
@@ -33,7 +39,7 @@ impl<'a> Arrivals<'a> {
     pub fn new(workload: &'a Workload, end_of_load: Nanos) -> Self {
         let remaining = match workload {
             Workload::Batch { requests, .. } => *requests,
-            Workload::Open { .. } => 0,
+            Workload::Open { .. } | Workload::Closed { .. } => 0,
         };
         Self {
             workload,
@@ -47,6 +53,7 @@ impl<'a> Arrivals<'a> {
     /// The next arrival time, or `None` when the workload is exhausted.
     pub fn next(&mut self, rng: &mut SimRng) -> Option<Nanos> {
         match self.workload {
+            Workload::Closed { .. } => None,
             Workload::Open { rate } => {
                 let area: f64 = rng.sample(Exp1);
                 let t = rate.advance(self.t, area, &mut self.segment)?;

@@ -170,6 +170,34 @@ fn workload(errs: &mut Errors, w: &WorkloadSpec, duration_s: f64) -> (Workload, 
             }
             (Workload::Open { rate: curve }, *clients)
         }
+        WorkloadSpec::Closed {
+            users,
+            think,
+            clients,
+        } => {
+            errs.check((1..=1_000_000).contains(users), "workload.users", || {
+                format!("must be between 1 and 1000000, got {users}")
+            });
+            errs.check(
+                (1..=10_000_000).contains(clients),
+                "workload.clients",
+                || format!("must be between 1 and 10000000, got {clients}"),
+            );
+            let think = duration(errs, "workload.think", think);
+            let mean = think.mean_secs();
+            errs.check(
+                mean <= 0.0 || (*users as f64) * duration_s / mean <= MAX_REQUESTS,
+                "workload.think",
+                || format!("{users} users thinking {mean} s would send over {MAX_REQUESTS:e} requests; think longer or shorten `duration`"),
+            );
+            (
+                Workload::Closed {
+                    users: *users,
+                    think,
+                },
+                *clients,
+            )
+        }
         WorkloadSpec::Batch {
             requests,
             spread,

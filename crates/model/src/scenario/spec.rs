@@ -130,6 +130,18 @@ pub enum WorkloadSpec {
         #[serde(default = "default_clients")]
         clients: u32,
     },
+    /// `users` closed-loop users: each sends its next request one think
+    /// time after its previous one ended (succeeded or failed).
+    Closed {
+        /// How many users.
+        users: u32,
+        /// Think time between a request's end and the user's next request
+        /// (also before the first).
+        think: DurationSpec,
+        /// Client instances the users are spread over (default 1).
+        #[serde(default = "default_clients")]
+        clients: u32,
+    },
     /// `requests` at t = 0, or spread uniformly over `spread` seconds.
     Batch {
         /// How many requests.
