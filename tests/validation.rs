@@ -38,6 +38,22 @@ fn agrees(s: &Summary, key: &str, expected: f64, slack: f64) -> (f64, f64) {
     (mean, half)
 }
 
+/// The time average of a gauge over the first `duration` 1 s bins (gauges
+/// are read at every bin's end).
+fn gauge_mean(
+    s: &Summary,
+    duration: f64,
+    gauge: impl Fn(&retrysim_experiment::SeriesRow) -> f64,
+) -> f64 {
+    let bins: Vec<f64> = s.policies[0]
+        .series
+        .iter()
+        .take(duration as usize)
+        .map(gauge)
+        .collect();
+    bins.iter().sum::<f64>() / bins.len() as f64
+}
+
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with
 /// offered load a = λ/μ.
 fn erlang_c(c: u32, a: f64) -> f64 {
@@ -61,13 +77,7 @@ fn mm1_sojourn_time_matches_1_over_mu_minus_lambda() {
         agrees(&s, "latency_mean_s", 1.0 / (mu - lambda), 0.0);
         // Waiting time Wq = ρ/(μ − λ), from the queue-length gauge: Wq = Lq/λ.
         let wq = rho / (mu - lambda);
-        let bins: Vec<f64> = s.policies[0]
-            .series
-            .iter()
-            .take(duration as usize)
-            .map(|r| r.queue)
-            .collect();
-        let wq_sim = bins.iter().sum::<f64>() / bins.len() as f64 / lambda;
+        let wq_sim = gauge_mean(&s, duration, |r| r.queue) / lambda;
         println!("M/M/1 at ρ = {rho}: Wq from the queue gauge {wq_sim:.4}, theory {wq:.4}");
         assert!((wq_sim - wq).abs() < 0.1 * wq, "Wq {wq_sim} vs {wq}");
     }
@@ -85,13 +95,7 @@ fn mmc_waiting_time_matches_erlang_c() {
         agrees(&s, "latency_mean_s", wq + 1.0 / mu, 0.0);
         // The waiting time measured independently, from the queue-length
         // gauge and Little's law for the queue: Wq = Lq / λ.
-        let bins: Vec<f64> = s.policies[0]
-            .series
-            .iter()
-            .take(duration as usize)
-            .map(|r| r.queue)
-            .collect();
-        let wq_sim = bins.iter().sum::<f64>() / bins.len() as f64 / lambda;
+        let wq_sim = gauge_mean(&s, duration, |r| r.queue) / lambda;
         println!("M/M/{c} at ρ = {rho}: Wq from the queue gauge {wq_sim:.4}, Erlang C {wq:.4}");
         assert!(
             (wq_sim - wq).abs() < 0.1 * wq + 0.002,
@@ -115,8 +119,7 @@ fn littles_law_holds_in_flight_equals_throughput_times_time_in_system() {
     let w = p.metric("latency_mean_s").unwrap().mean.unwrap();
     let throughput = p.metric("succeeded").unwrap().mean.unwrap() / 2_000.0;
     // L: the time average of requests in flight, read at every bin's end.
-    let bins: Vec<f64> = p.series.iter().take(2_000).map(|r| r.in_flight).collect();
-    let l = bins.iter().sum::<f64>() / bins.len() as f64;
+    let l = gauge_mean(&s, 2_000.0, |r| r.in_flight);
     let rel = (l - throughput * w).abs() / (throughput * w);
     println!("Little: L = {l:.4}, λW = {:.4}", throughput * w);
     assert!(rel < 0.03, "L = {l}, λW = {}", throughput * w);

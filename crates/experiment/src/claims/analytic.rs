@@ -14,11 +14,7 @@ fn num(p: &Params, key: &str) -> Result<f64, String> {
 }
 
 fn verdict(ok: bool) -> Verdict {
-    if ok {
-        Verdict::Reproduced
-    } else {
-        Verdict::Refuted
-    }
+    Verdict::of(ok)
 }
 
 /// Runs the named closed-form check.

@@ -63,11 +63,7 @@ pub fn paired_verdict(relation: Relation, [lo, hi]: [f64; 2]) -> Verdict {
         Relation::Greater => lo > 0.0,
         Relation::RatioAtLeast => false,
     };
-    if ok {
-        Verdict::Reproduced
-    } else {
-        Verdict::Refuted
-    }
+    Verdict::of(ok)
 }
 
 /// Judges `check` on `summary`.
@@ -87,11 +83,7 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
             let ok = hi >= expected - tolerance && lo <= expected + tolerance;
             Ok(Finding {
                 measured: format!("{name}: {metric} = {}", describe(&s)),
-                verdict: if ok {
-                    Verdict::Reproduced
-                } else {
-                    Verdict::Refuted
-                },
+                verdict: Verdict::of(ok),
             })
         }
         Check::Range {
@@ -104,11 +96,7 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
             let ok = s.mean.is_some_and(|m| m >= *min && m <= *max);
             Ok(Finding {
                 measured: format!("{name}: {metric} = {}", describe(&s)),
-                verdict: if ok {
-                    Verdict::Reproduced
-                } else {
-                    Verdict::Refuted
-                },
+                verdict: Verdict::of(ok),
             })
         }
         Check::Compare {
@@ -153,11 +141,7 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
                             describe(&rs),
                             g(ratio)
                         ),
-                        verdict: if ratio >= k {
-                            Verdict::Reproduced
-                        } else {
-                            Verdict::Refuted
-                        },
+                        verdict: Verdict::of(ratio >= k),
                     })
                 }
             }

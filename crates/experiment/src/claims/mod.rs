@@ -44,6 +44,17 @@ pub enum Verdict {
     Refuted,
 }
 
+impl Verdict {
+    /// Reproduced when the check held, refuted when it did not.
+    pub fn of(held: bool) -> Verdict {
+        if held {
+            Verdict::Reproduced
+        } else {
+            Verdict::Refuted
+        }
+    }
+}
+
 /// How a claim is judged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
