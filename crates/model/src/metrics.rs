@@ -55,6 +55,13 @@ pub struct RunMetrics {
     pub cancelled: u64,
     /// Whether the scenario prices attempts.
     pub priced: bool,
+    /// Whether the service is a contended record (then `writes` counts).
+    pub contention: bool,
+    /// Conditional writes sent to a contended record: the work of the 2015
+    /// backoff-and-jitter study.
+    pub writes: u64,
+    /// When the last request ended (succeeded or failed).
+    pub last_end: Nanos,
     /// Largest amount by which a client's money-guard spend passed its daily
     /// limit (0 when it never did; `None` without a money guard).
     pub money_overshoot: Option<f64>,
@@ -85,6 +92,9 @@ impl RunMetrics {
             duplicate_cost: 0.0,
             cancelled: 0,
             priced: false,
+            contention: false,
+            writes: 0,
+            last_end: 0,
             money_overshoot: None,
         }
     }
@@ -173,6 +183,26 @@ impl RunMetrics {
                 "user_recovery_s",
                 self.user_recovery(rule).map(nanos_to_secs),
             ),
+            (
+                "error_recovery_after_end_s",
+                self.error_recovery(rule.after_end()).map(nanos_to_secs),
+            ),
+            (
+                "user_recovery_after_end_s",
+                self.user_recovery(rule.after_end()).map(nanos_to_secs),
+            ),
+            (
+                "goodput_ratio",
+                rule.metastable.and_then(|w| w.goodput_ratio(&self.series)),
+            ),
+            (
+                "metastable",
+                rule.metastable
+                    .and_then(|w| w.is_metastable(&self.series))
+                    .map(|b| if b { 1.0 } else { 0.0 }),
+            ),
+            ("completion_s", Some(nanos_to_secs(self.last_end))),
+            ("writes", self.contention.then_some(self.writes as f64)),
         ]);
         for o in Outcome::ALL {
             v.push((outcome_key(o), Some(self.outcomes[o as usize] as f64)));
@@ -234,6 +264,7 @@ pub fn outcome_key(o: Outcome) -> &'static str {
         Outcome::Timeout => "attempts_timeout",
         Outcome::ConnectionError => "attempts_connection_error",
         Outcome::ClientError => "attempts_client_error_4xx",
+        Outcome::Conflict => "attempts_conflict_409",
     }
 }
 
@@ -263,8 +294,10 @@ mod tests {
         let s: std::collections::BTreeMap<_, _> = m
             .scalars(RecoveryRule {
                 trigger: 0,
+                trigger_end: 0,
                 threshold: 0.05,
                 window: 1,
+                metastable: None,
             })
             .into_iter()
             .collect();

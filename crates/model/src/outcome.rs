@@ -18,11 +18,14 @@ pub enum Outcome {
     ConnectionError,
     /// 400/401/403: never retried.
     ClientError,
+    /// 409: a conditional write lost to another write (contention service);
+    /// retryable.
+    Conflict,
 }
 
 impl Outcome {
     /// Every outcome, in report order.
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Success,
         Outcome::RateLimited,
         Outcome::Unavailable,
@@ -30,6 +33,7 @@ impl Outcome {
         Outcome::Timeout,
         Outcome::ConnectionError,
         Outcome::ClientError,
+        Outcome::Conflict,
     ];
 
     /// The name used in reports and files.
@@ -42,6 +46,7 @@ impl Outcome {
             Outcome::Timeout => "timeout",
             Outcome::ConnectionError => "connection_error",
             Outcome::ClientError => "client_error_4xx",
+            Outcome::Conflict => "conflict_409",
         }
     }
 
@@ -113,7 +118,8 @@ mod tests {
                 &Outcome::Unavailable,
                 &Outcome::ServerError,
                 &Outcome::Timeout,
-                &Outcome::ConnectionError
+                &Outcome::ConnectionError,
+                &Outcome::Conflict,
             ]
         );
         for (i, o) in Outcome::ALL.iter().enumerate() {

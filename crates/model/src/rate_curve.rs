@@ -35,20 +35,50 @@ impl RateCurve {
         p[p.len() - 1].1
     }
 
-    /// ∫ λ over `[from, to]`: the expected number of arrivals.
+    /// The same curve with the rate replaced by `qps` on `[start, end)`: a
+    /// load spike as a step on top of whatever the workload does.
+    pub fn with_step(&self, start: f64, end: f64, qps: f64) -> RateCurve {
+        let mut points: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.0 < start)
+            .collect();
+        points.extend([
+            (start, self.rate_at(start)),
+            (start, qps),
+            (end, qps),
+            (end, self.rate_at(end)),
+        ]);
+        points.extend(self.points.iter().copied().filter(|p| p.0 > end));
+        RateCurve { points }
+    }
+
+    /// ∫ λ over `[from, to]`: the expected number of arrivals. Exact for
+    /// vertical steps (two points at the same time) too.
     pub fn integral(&self, from: f64, to: f64) -> f64 {
-        // Integrate piecewise between the breakpoints that fall inside.
-        let mut cuts: Vec<f64> = vec![from];
-        cuts.extend(
-            self.points
-                .iter()
-                .map(|p| p.0)
-                .filter(|&t| t > from && t < to),
-        );
-        cuts.push(to);
-        cuts.windows(2)
-            .map(|w| (self.rate_at(w[0]) + self.rate_at(w[1])) / 2.0 * (w[1] - w[0]))
-            .sum()
+        if to <= from {
+            return 0.0;
+        }
+        let p = &self.points;
+        let (first_t, first_r) = p[0];
+        let mut total = 0.0;
+        if from < first_t {
+            total += first_r * (to.min(first_t) - from);
+        }
+        for w in p.windows(2) {
+            let ((a, ra), (b, rb)) = (w[0], w[1]);
+            let (lo, hi) = (from.max(a), to.min(b));
+            if hi > lo {
+                let at = |t: f64| ra + (rb - ra) * (t - a) / (b - a);
+                total += (at(lo) + at(hi)) / 2.0 * (hi - lo);
+            }
+        }
+        let (last_t, last_r) = p[p.len() - 1];
+        if to > last_t {
+            total += last_r * (to - from.max(last_t));
+        }
+        total
     }
 
     /// The time `t' >= t` at which `∫_t^{t'} λ = area`, or `None` if the rate
@@ -100,6 +130,24 @@ mod tests {
 
     fn spike() -> RateCurve {
         RateCurve::new(vec![(10.0, 200.0), (13.0, 15_000.0), (23.0, 15_000.0)])
+    }
+
+    #[test]
+    fn a_step_replaces_the_rate_inside_its_window_only() {
+        let c = RateCurve::new(vec![(0.0, 100.0), (20.0, 300.0)]).with_step(5.0, 10.0, 1000.0);
+        assert_eq!(c.rate_at(4.0), 140.0);
+        assert_eq!(c.rate_at(5.5), 1000.0);
+        assert_eq!(c.rate_at(9.9), 1000.0);
+        assert_eq!(c.rate_at(15.0), 250.0);
+        assert_eq!(c.rate_at(30.0), 300.0);
+        // 5 s at 1000 replace 5 s averaging 175.
+        let base = RateCurve::new(vec![(0.0, 100.0), (20.0, 300.0)]);
+        let extra = c.integral(0.0, 20.0) - base.integral(0.0, 20.0);
+        assert!((extra - 5.0 * (1000.0 - 175.0)).abs() < 1e-9, "{extra}");
+        // Arrivals walk across the step: the area up to 10 s is exact.
+        let mut seg = 0;
+        let t = c.advance(0.0, c.integral(0.0, 10.0), &mut seg).unwrap();
+        assert!((t - 10.0).abs() < 1e-9, "{t}");
     }
 
     #[test]

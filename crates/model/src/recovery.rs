@@ -2,15 +2,67 @@
 
 use retrysim_engine::Nanos;
 
+use crate::outcome::Outcome;
+use crate::timeseries::TimeSeries;
+
 /// Parameters of the recovery test (MODEL.md §7).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RecoveryRule {
     /// When the trouble starts (spike or outage start).
     pub trigger: Nanos,
+    /// When the last trigger ends (equal to `trigger` for an instant one).
+    pub trigger_end: Nanos,
     /// A bin passes when its signal is at most this share.
     pub threshold: f64,
     /// How long every bin must pass.
     pub window: Nanos,
+    /// Where and how metastability is judged; `None` when the scenario has
+    /// no trigger that ended long enough before the end of the load.
+    pub metastable: Option<SteadyWindow>,
+}
+
+impl RecoveryRule {
+    /// The same test started at the trigger's end instead of its start.
+    pub fn after_end(self) -> RecoveryRule {
+        RecoveryRule {
+            trigger: self.trigger_end,
+            ..self
+        }
+    }
+}
+
+/// The window at the end of the load in which goodput must be back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SteadyWindow {
+    /// Window start (at least one window after the last trigger's end).
+    pub from: Nanos,
+    /// Window end: the end of the load.
+    pub to: Nanos,
+    /// Allowed shortfall of goodput below the offered load.
+    pub margin: f64,
+}
+
+impl SteadyWindow {
+    /// Goodput ÷ offered load over the window: successful attempts sent in
+    /// its bins ÷ requests arriving in them (`None` without arrivals).
+    pub fn goodput_ratio(&self, series: &TimeSeries) -> Option<f64> {
+        let (a, b) = (
+            (self.from / series.width) as usize,
+            (self.to / series.width) as usize,
+        );
+        let bins = series.bins.get(a..b.min(series.bins.len()))?;
+        let offered: u64 = bins.iter().map(|x| x.arrivals).sum();
+        let good: u64 = bins
+            .iter()
+            .map(|x| x.outcomes[Outcome::Success as usize])
+            .sum();
+        (offered > 0).then(|| good as f64 / offered as f64)
+    }
+
+    /// Whether goodput stayed more than `margin` below the offered load.
+    pub fn is_metastable(&self, series: &TimeSeries) -> Option<bool> {
+        self.goodput_ratio(series).map(|r| r < 1.0 - self.margin)
+    }
 }
 
 /// The first bin start `t >= trigger` such that every bin of
@@ -52,8 +104,10 @@ mod tests {
     fn rule(trigger: Nanos) -> RecoveryRule {
         RecoveryRule {
             trigger,
+            trigger_end: trigger,
             threshold: 0.05,
             window: 3 * S,
+            metastable: None,
         }
     }
 
@@ -63,6 +117,39 @@ mod tests {
         let sig = [0.0, 0.0, 0.6, 0.6, 0.01, 0.2, 0.04, 0.05, 0.0, 0.0].map(Some);
         // Trigger at 2 s: bins 6, 7, 8 are the first three passing in a row.
         assert_eq!(recovery_time(&sig, S, rule(2 * S), 10 * S), Some(4 * S));
+    }
+
+    #[test]
+    fn metastable_when_goodput_stays_short_of_the_offered_load() {
+        let mut series = TimeSeries::new(S, 10);
+        for i in 0..10 {
+            let b = series.at(i * S);
+            b.arrivals = 100;
+            // Healthy until 6 s, then 85 of 100 succeed.
+            b.outcomes[Outcome::Success as usize] = if i < 6 { 100 } else { 85 };
+        }
+        let w = SteadyWindow {
+            from: 6 * S,
+            to: 10 * S,
+            margin: 0.1,
+        };
+        assert_eq!(w.goodput_ratio(&series), Some(0.85));
+        assert_eq!(w.is_metastable(&series), Some(true));
+        let lenient = SteadyWindow { margin: 0.2, ..w };
+        assert_eq!(lenient.is_metastable(&series), Some(false));
+        let early = SteadyWindow {
+            from: 0,
+            to: 4 * S,
+            ..w
+        };
+        assert_eq!(early.goodput_ratio(&series), Some(1.0));
+        // No arrivals in the window: no verdict.
+        let late = SteadyWindow {
+            from: 20 * S,
+            to: 30 * S,
+            ..w
+        };
+        assert_eq!(late.is_metastable(&series), None);
     }
 
     #[test]

@@ -87,6 +87,15 @@ pub enum Event {
     },
     /// The attempt timeout fires.
     Timeout { req: u32, generation: u32 },
+    /// Contention service: an attempt's conditional write reaches the
+    /// record, carrying the version its read saw.
+    Write {
+        req: u32,
+        generation: u32,
+        version: u32,
+    },
+    /// Capacity drop `drop` begins or ends.
+    Capacity { drop: u32, begin: bool },
 }
 
 /// The world of one replication of one policy.
@@ -113,6 +122,11 @@ pub struct Simulation<'a> {
     user_of: Vec<u32>,
     /// Closed loop: users whose request just ended, to be rescheduled.
     finished_users: Vec<u32>,
+    /// Contention service: the record's version, bumped by every write that
+    /// succeeds.
+    version: u32,
+    /// Factor on service times (a capacity drop's slowdown; 1 outside).
+    slowdown: f64,
 }
 
 impl<'a> Simulation<'a> {
@@ -134,6 +148,7 @@ impl<'a> Simulation<'a> {
             expected_bins.min(1 << 16),
         );
         metrics.priced = scenario.cost.is_some();
+        metrics.contention = scenario.contention;
         Self {
             scenario,
             policy,
@@ -156,6 +171,8 @@ impl<'a> Simulation<'a> {
             next_gauge: scenario.bin,
             user_of: Vec::new(),
             finished_users: Vec::new(),
+            version: 0,
+            slowdown: 1.0,
         }
     }
 
@@ -175,6 +192,19 @@ impl<'a> Simulation<'a> {
             }
         }
         let until = self.scenario.end_of_load + self.scenario.drain;
+        for (i, d) in self.scenario.capacity_drops.iter().enumerate() {
+            for (at, begin) in [(d.start, true), (d.end, false)] {
+                if at < until {
+                    queue.schedule(
+                        at,
+                        Event::Capacity {
+                            drop: i as u32,
+                            begin,
+                        },
+                    );
+                }
+            }
+        }
         let out = retrysim_engine::run(&mut self, &mut queue, until, u64::MAX);
         let end = if out.hit_time_limit {
             until
@@ -324,7 +354,7 @@ impl<'a> Simulation<'a> {
         if !self.guards.is_empty()
             && let Err(reason) = self.pre_attempt_guards(now, req)
         {
-            return self.fail(req, reason);
+            return self.fail(now, req, reason);
         }
         let policy = self.policy;
         let bin = self.metrics.series.index(now);
@@ -459,6 +489,9 @@ impl<'a> Simulation<'a> {
                 q,
             );
         }
+        if self.scenario.contention {
+            return self.on_read(now, req, generation, q);
+        }
         match self.workers.arrive(job) {
             Arrival::Started => self.start_service(now, job, q),
             Arrival::Queued => {
@@ -480,6 +513,9 @@ impl<'a> Simulation<'a> {
     fn start_service(&mut self, now: Nanos, job: Job, q: &mut EventQueue<Event>) {
         let workers = &self.scenario.workers;
         let mut service = workers.service_time.sample(&mut self.rng_service);
+        if self.slowdown != 1.0 {
+            service = (service as f64 * self.slowdown) as Nanos;
+        }
         if workers.congestion_slope > 0 {
             // Congestion: slower for every other attempt in service.
             let others = self.workers.busy().saturating_sub(1);
@@ -502,6 +538,97 @@ impl<'a> Simulation<'a> {
             NO_RETRY_AFTER,
             q,
         );
+    }
+
+    /// Contention service: the read of attempt `generation` of `req` reaches
+    /// the record now. Its answer goes back, and the conditional write comes
+    /// in, one network latency each; the write carries the version read.
+    fn on_read(&mut self, now: Nanos, req: u32, generation: u32, q: &mut EventQueue<Event>) {
+        if !self.requests.is_current(req, generation) {
+            return; // abandoned before its read: no write will follow
+        }
+        if self.requests.get(req).hang {
+            return self.arm_timeout(req, q);
+        }
+        let back = now + self.scenario.latency.sample(&mut self.rng_network);
+        if back >= self.requests.get(req).attempt_deadline {
+            return self.arm_timeout(req, q);
+        }
+        let write = back + self.scenario.latency.sample(&mut self.rng_network);
+        self.metrics.writes += 1;
+        // The write's answer time is unknown until it lands: arm the
+        // timeout now (skipped by generation if the answer wins).
+        self.arm_timeout(req, q);
+        q.schedule(
+            write,
+            Event::Write {
+                req,
+                generation,
+                version: self.version,
+            },
+        );
+    }
+
+    /// Contention service: a conditional write reaches the record. It wins
+    /// if no other write won since its read; the service applies it whether
+    /// or not the client still waits.
+    fn on_write(
+        &mut self,
+        now: Nanos,
+        req: u32,
+        generation: u32,
+        version: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        let outcome = if version == self.version {
+            self.version = self.version.wrapping_add(1);
+            Outcome::Success
+        } else {
+            Outcome::Conflict
+        };
+        let cost = self.requests.get(req).cost;
+        self.bill(now, req, generation, cost);
+        self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
+    }
+
+    /// A served attempt is billed; unused if its client stopped waiting.
+    fn bill(&mut self, now: Nanos, req: u32, generation: u32, cost: f32) {
+        let m = &mut self.metrics;
+        m.served += 1;
+        m.cost_total += cost as f64;
+        m.series.at(now).spend += cost as f64;
+        if !self.requests.is_current(req, generation) || self.requests.get(req).hang {
+            m.duplicate_attempts += 1;
+            m.duplicate_cost += cost as f64;
+        }
+    }
+
+    /// A capacity drop begins (fewer workers, slower service) or ends (queued
+    /// attempts start on the workers that come back).
+    #[cold]
+    fn on_capacity(&mut self, now: Nanos, drop: u32, begin: bool, q: &mut EventQueue<Event>) {
+        let d = self.scenario.capacity_drops[drop as usize];
+        if begin {
+            self.workers.set_concurrency(d.concurrency);
+            self.slowdown = d.slowdown;
+            return;
+        }
+        self.workers
+            .set_concurrency(self.scenario.workers.concurrency);
+        self.slowdown = 1.0;
+        let mut next = self.workers.start_next();
+        while let Some(job) = next {
+            if self.policy.cancel_on_timeout
+                && !self.requests.is_current(job.request, job.generation)
+            {
+                // The worker drops it and takes the next queued job, if any.
+                self.metrics.cancelled += 1;
+                next = self.workers.finish();
+                continue;
+            }
+            self.start_service(now, job, q);
+            next = self.workers.start_next();
+        }
     }
 
     /// The service answers at `at`; the answer reaches the client one
@@ -547,14 +674,7 @@ impl<'a> Simulation<'a> {
         cost: f32,
         q: &mut EventQueue<Event>,
     ) {
-        let m = &mut self.metrics;
-        m.served += 1;
-        m.cost_total += cost as f64;
-        m.series.at(now).spend += cost as f64;
-        if !self.requests.is_current(req, generation) || self.requests.get(req).hang {
-            m.duplicate_attempts += 1;
-            m.duplicate_cost += cost as f64;
-        }
+        self.bill(now, req, generation, cost);
         let mut next = self.workers.finish();
         while let Some(job) = next {
             if self.policy.cancel_on_timeout
@@ -660,16 +780,16 @@ impl<'a> Simulation<'a> {
         q: &mut EventQueue<Event>,
     ) {
         if !outcome.retryable() {
-            return self.fail(req, FailureReason::NonRetryable);
+            return self.fail(now, req, FailureReason::NonRetryable);
         }
         let policy = self.policy;
         if self.requests.get(req).attempts as u32 >= policy.max_attempts {
-            return self.fail(req, FailureReason::AttemptsExhausted);
+            return self.fail(now, req, FailureReason::AttemptsExhausted);
         }
         let mut strict = false;
         if !self.guards.is_empty() {
             if !self.retry_budget_allows(now, req, outcome) {
-                return self.fail(req, FailureReason::BudgetRefused);
+                return self.fail(now, req, FailureReason::BudgetRefused);
             }
             let client = self.requests.get(req).client as usize;
             if let (Some(c), Some(m)) = (&policy.guards.money, &self.guards[client].money) {
@@ -687,13 +807,13 @@ impl<'a> Simulation<'a> {
             retry_after,
             &mut self.rng_jitter,
         ) else {
-            return self.fail(req, FailureReason::RetryAfterTooLong);
+            return self.fail(now, req, FailureReason::RetryAfterTooLong);
         };
         let at = now.saturating_add(wait);
         if let Some(d) = policy.deadline
             && at >= r.arrival + d
         {
-            return self.fail(req, FailureReason::Deadline);
+            return self.fail(now, req, FailureReason::Deadline);
         }
         r.previous_delay = previous;
         q.schedule(
@@ -721,11 +841,12 @@ impl<'a> Simulation<'a> {
         ) {
             quota.on_success(c, r.quota_acquired as u32);
         }
-        self.request_ended(req);
+        self.request_ended(now, req);
     }
 
     /// Frees a finished request's slot; a closed-loop user starts thinking.
-    fn request_ended(&mut self, req: u32) {
+    fn request_ended(&mut self, now: Nanos, req: u32) {
+        self.metrics.last_end = now;
         if let Some(&user) = self.user_of.get(req as usize)
             && matches!(
                 self.scenario.workload,
@@ -737,11 +858,11 @@ impl<'a> Simulation<'a> {
         self.requests.remove(req);
     }
 
-    fn fail(&mut self, req: u32, reason: FailureReason) {
+    fn fail(&mut self, now: Nanos, req: u32, reason: FailureReason) {
         let arrival = self.requests.get(req).arrival;
         self.metrics.failed[reason as usize] += 1;
         self.metrics.series.at(arrival).failed += 1;
-        self.request_ended(req);
+        self.request_ended(now, req);
     }
 }
 
@@ -796,6 +917,12 @@ impl Process for Simulation<'_> {
                     self.end_attempt(now, req, Outcome::Timeout, NO_RETRY_AFTER, q);
                 }
             }
+            Event::Write {
+                req,
+                generation,
+                version,
+            } => self.on_write(now, req, generation, version, q),
+            Event::Capacity { drop, begin } => self.on_capacity(now, drop, begin, q),
         }
         if !self.finished_users.is_empty() {
             self.reschedule_users(now, q);
@@ -1364,5 +1491,89 @@ mod tests {
         );
         assert!(m.peak_in_flight <= 5);
         assert!(m.failed.iter().sum::<u64>() > 0 && m.succeeded > 0);
+    }
+
+    /// One contended record, 10 ms one way.
+    const RECORD: &str = r#"{"contention": {}}"#;
+    const TEN_MS: &str = r#""network": {"latency": {"kind": "constant", "value": 0.01}},"#;
+
+    #[test]
+    fn contention_the_second_of_two_writes_on_the_same_read_conflicts() {
+        // Both read version 0 at 10 ms; both writes arrive at 30 ms. The
+        // first scheduled wins; the second conflicts (409), retries at once
+        // (its answer is back at 40 ms), reads version 1 at 50 ms and its
+        // write wins at 70 ms; the answer is back at 80 ms.
+        let s = full(
+            &batch(2),
+            RECORD,
+            TEN_MS,
+            r#"{"name": "p", "max_attempts": 2}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(m.succeeded, 2);
+        assert_eq!(
+            m.success_by_attempt,
+            vec![1, 1],
+            "one on the 1st, one on the 2nd"
+        );
+        assert_eq!(m.outcomes[Outcome::Conflict as usize], 1);
+        assert_eq!((m.writes, m.served), (3, 3), "work = writes sent");
+        assert_eq!(
+            m.last_end,
+            80 * S / 1000,
+            "completion: the last client done"
+        );
+        assert_eq!(m.latency.max(), Some(80 * S / 1000));
+    }
+
+    #[test]
+    fn contention_without_retries_only_the_first_write_wins() {
+        let s = full(&batch(3), RECORD, TEN_MS, r#"{"name": "p"}"#);
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(m.succeeded, 1);
+        assert_eq!(m.outcomes[Outcome::Conflict as usize], 2);
+        assert_eq!(
+            m.failed[FailureReason::AttemptsExhausted as usize],
+            2,
+            "a conflict is retryable: the requests failed for want of attempts"
+        );
+    }
+
+    #[test]
+    fn contention_abandoned_writes_are_still_applied_and_billed() {
+        // Both read at 10 ms and write at 30 ms, after their 25 ms timeout:
+        // the record does not know the clients left, so both writes are
+        // served (the first wins) and neither answer is used.
+        let s = full(
+            &batch(2),
+            RECORD,
+            TEN_MS,
+            r#"{"name": "p", "timeout": 0.025}"#,
+        );
+        let m = run_replication(&s, 0, 0);
+        assert_eq!(m.writes, 2);
+        assert_eq!(m.duplicate_attempts, 2, "both writes served, nobody waited");
+        assert_eq!(m.outcomes[Outcome::Timeout as usize], 2);
+        assert_eq!(m.succeeded, 0);
+    }
+
+    #[test]
+    fn a_capacity_drop_removes_workers_and_slows_service_for_its_window() {
+        // 2 workers, 1 s each; 4 requests at 0. From 0.5 s to 2.5 s one worker
+        // is left and service is 2× slower. Jobs 0 and 1 finish at 1 s; only
+        // one worker may take job 2 (1 s × 2 → 3 s); job 3 starts when the
+        // second worker comes back at 2.5 s, at full speed (→ 3.5 s).
+        let service = r#"{"workers": {"concurrency": 2,
+                          "service_time": {"kind": "constant", "value": 1}}}"#;
+        let drop = r#""triggers": [{"kind": "capacity_drop", "start": 0.5, "duration": 2,
+                                    "capacity": 0.5, "slowdown": 2}],"#;
+        let m = run_replication(&full(&batch(4), service, drop, r#"{"name": "p"}"#), 0, 0);
+        assert_eq!(m.succeeded, 4);
+        assert_eq!(m.last_end, 3 * S + S / 2);
+        assert_eq!(m.latency.mean(), Some((1.0 + 1.0 + 3.0 + 3.5) / 4.0 * 1e9));
+        assert_eq!(m.latency.max(), Some(3 * S + S / 2));
+        // Without the drop: two rounds of 1 s.
+        let m = run_replication(&full(&batch(4), service, "", r#"{"name": "p"}"#), 0, 0);
+        assert_eq!(m.last_end, 2 * S);
     }
 }

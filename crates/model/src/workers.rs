@@ -58,10 +58,15 @@ impl Workers {
         }
     }
 
-    /// A job finishes; returns the queued job that takes its worker, if any.
+    /// A job finishes; returns the queued job that takes its worker, if any
+    /// (none while the pool is above a lowered concurrency).
     #[inline]
     pub fn finish(&mut self) -> Option<Job> {
         debug_assert!(self.busy > 0);
+        if self.busy > self.concurrency {
+            self.busy -= 1;
+            return None;
+        }
         match self.queue.pop_front() {
             Some(next) => Some(next),
             None => {
@@ -69,6 +74,23 @@ impl Workers {
                 None
             }
         }
+    }
+
+    /// Changes the number of workers (a capacity drop, or its end). Jobs in
+    /// service keep their workers; call [`Workers::start_next`] after a
+    /// rise to start queued jobs on the new workers.
+    pub fn set_concurrency(&mut self, concurrency: Option<u64>) {
+        self.concurrency = concurrency.unwrap_or(u64::MAX);
+    }
+
+    /// A queued job that a free worker takes now, if any.
+    pub fn start_next(&mut self) -> Option<Job> {
+        if self.busy >= self.concurrency {
+            return None;
+        }
+        let job = self.queue.pop_front()?;
+        self.busy += 1;
+        Some(job)
     }
 
     /// Jobs in service.
@@ -114,6 +136,28 @@ mod tests {
         assert_eq!(w.finish(), Some(job(2)));
         assert_eq!(w.finish(), None);
         assert_eq!(w.busy(), 0);
+    }
+
+    #[test]
+    fn a_lowered_pool_drains_to_its_new_size_then_grows_back() {
+        let mut w = Workers::new(Some(3), None);
+        for i in 0..5 {
+            w.arrive(job(i));
+        }
+        w.set_concurrency(Some(1));
+        // Two finishes free workers that are no longer there.
+        assert_eq!(w.finish(), None);
+        assert_eq!(w.finish(), None);
+        assert_eq!(w.busy(), 1);
+        assert_eq!(w.arrive(job(5)), Arrival::Queued);
+        assert_eq!(w.start_next(), None);
+        // The last of the three takes the next queued job.
+        assert_eq!(w.finish(), Some(job(3)));
+        w.set_concurrency(Some(3));
+        assert_eq!(w.start_next(), Some(job(4)));
+        assert_eq!(w.start_next(), Some(job(5)));
+        assert_eq!(w.start_next(), None);
+        assert_eq!((w.busy(), w.queued()), (3, 0));
     }
 
     #[test]

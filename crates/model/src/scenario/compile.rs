@@ -6,7 +6,7 @@ use retrysim_engine::time::{MAX_SECS, secs_to_nanos};
 
 use super::error::{Errors, ScenarioError};
 use super::spec::*;
-use super::{LimiterConfig, Scenario, WorkersConfig};
+use super::{CapacityDrop, LimiterConfig, Scenario, WorkersConfig};
 use crate::backoff::{Backoff, Curve};
 use crate::budget::GuardsConfig;
 use crate::budget::adaptive_throttle::AdaptiveThrottleConfig;
@@ -22,7 +22,7 @@ use crate::jitter::Jitter;
 use crate::outcome::Outcome;
 use crate::policy::Policy;
 use crate::rate_curve::RateCurve;
-use crate::recovery::RecoveryRule;
+use crate::recovery::{RecoveryRule, SteadyWindow};
 use crate::retry_after::{BeyondCap, RetryAfterPolicy};
 use crate::token_bucket::RetryAfterHeader;
 use crate::workload::Workload;
@@ -510,6 +510,114 @@ fn guards(errs: &mut Errors, i: usize, b: &BudgetSpec, mean_cost: Option<f64>) -
     }
 }
 
+/// Validates `triggers`: load spikes are folded into the open workload's
+/// rate, outages appended to the outage windows; capacity drops come back
+/// in time order (they may not overlap).
+fn triggers(
+    errs: &mut Errors,
+    s: &ScenarioSpec,
+    workload: &mut Workload,
+    outages: &mut Vec<Outage>,
+    concurrency: Option<u64>,
+) -> Vec<CapacityDrop> {
+    let mut drops = Vec::new();
+    for (i, t) in s.triggers.iter().enumerate() {
+        let at = |f: &str| format!("triggers[{i}].{f}");
+        let (start_s, duration_s) = t.window();
+        let start = secs(errs, &at("start"), start_s, false);
+        let length = secs(errs, &at("duration"), duration_s, true);
+        errs.check(
+            !num_ok(s.duration) || !num_ok(start_s) || start_s < s.duration,
+            at("start"),
+            || {
+                format!(
+                    "must be within the load (< duration {}), got {start_s}",
+                    s.duration
+                )
+            },
+        );
+        let end = start.saturating_add(length);
+        match *t {
+            TriggerSpec::LoadSpike { qps, .. } => {
+                errs.check(
+                    num_ok(qps) && (0.0..=MAX_RATE).contains(&qps),
+                    at("qps"),
+                    || format!("must be between 0 and {MAX_RATE:e} requests per second, got {qps}"),
+                );
+                match workload {
+                    Workload::Open { rate } => {
+                        if errs.0.is_empty() {
+                            *rate = rate.with_step(start_s, start_s + duration_s, qps);
+                            let expected = rate.integral(0.0, s.duration);
+                            errs.check(expected <= MAX_REQUESTS, at("qps"), || {
+                                format!("would generate about {expected:.3e} requests per replication; the limit is {MAX_REQUESTS:e}")
+                            });
+                        }
+                    }
+                    _ => errs.push(
+                        format!("triggers[{i}]"),
+                        "a load spike needs an open workload (workload.kind \"open\"); \
+                         for closed or batch workloads raise `users` or `requests` instead"
+                            .into(),
+                    ),
+                }
+            }
+            TriggerSpec::CapacityDrop {
+                capacity, slowdown, ..
+            } => {
+                let capacity = share(errs, &at("capacity"), capacity);
+                errs.check(
+                    num_ok(slowdown) && (1.0..=1000.0).contains(&slowdown),
+                    at("slowdown"),
+                    || format!("must be a factor between 1 (unchanged) and 1000, got {slowdown}"),
+                );
+                if s.service.contention.is_some() {
+                    errs.push(
+                        format!("triggers[{i}]"),
+                        "a capacity drop needs a worker pool (service.workers), not a contended record".into(),
+                    );
+                }
+                errs.check(
+                    capacity >= 1.0 || concurrency.is_some(),
+                    at("capacity"),
+                    || "a share of unbounded workers is still unbounded: set service.workers.concurrency, or use `slowdown`".into(),
+                );
+                drops.push((
+                    i,
+                    CapacityDrop {
+                        start,
+                        end,
+                        concurrency: concurrency.map(|c| (c as f64 * capacity).round() as u64),
+                        slowdown,
+                    },
+                ));
+            }
+            TriggerSpec::Outage { mode, .. } => outages.push(Outage {
+                start,
+                end,
+                mode: outage_mode(mode),
+            }),
+        }
+    }
+    drops.sort_by_key(|(_, d)| d.start);
+    for w in drops.windows(2) {
+        let ((_, a), (j, b)) = (&w[0], &w[1]);
+        errs.check(b.start >= a.end, format!("triggers[{j}].start"), || {
+            "capacity drops must not overlap: start this one after the previous one ends".into()
+        });
+    }
+    drops.into_iter().map(|(_, d)| d).collect()
+}
+
+fn outage_mode(m: OutageModeSpec) -> OutageMode {
+    match m {
+        OutageModeSpec::Drop => OutageMode::Drop,
+        OutageModeSpec::Reset => OutageMode::Reset,
+        OutageModeSpec::Error => OutageMode::Error,
+        OutageModeSpec::Hang => OutageMode::Hang,
+    }
+}
+
 /// Validates a parsed scenario, reporting every invalid field at once.
 pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
     let mut errs = Errors::default();
@@ -541,15 +649,21 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
             format!("(duration + drain) / bin = {bins:.0} bins; at most {MAX_BINS:e} are kept: widen metrics.bin or shorten duration and drain")
         });
     }
-    let trigger = secs(&mut errs, "metrics.trigger", s.metrics.trigger, false);
     let duration_ok = num_ok(s.duration) && s.duration > 0.0;
+    let first_start = s
+        .triggers
+        .iter()
+        .map(|t| t.window().0)
+        .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.min(b))));
+    let trigger_s = s.metrics.trigger.or(first_start).unwrap_or(0.0);
+    let trigger = secs(&mut errs, "metrics.trigger", trigger_s, false);
     errs.check(
-        !duration_ok || not_below(s.duration, s.metrics.trigger),
+        !duration_ok || not_below(s.duration, trigger_s),
         "metrics.trigger",
         || {
             format!(
-                "must be within the load (<= duration {}), got {}",
-                s.duration, s.metrics.trigger
+                "must be within the load (<= duration {}), got {trigger_s}",
+                s.duration
             )
         },
     );
@@ -561,7 +675,7 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
     );
     let window = secs(&mut errs, "metrics.window", s.metrics.window, true);
 
-    let (workload, clients) = workload(&mut errs, &s.workload, s.duration);
+    let (mut workload, clients) = workload(&mut errs, &s.workload, s.duration);
     let latency = duration(&mut errs, "network.latency", &s.network.latency);
     let f = &s.network.faults;
     let faults = Faults {
@@ -579,7 +693,7 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
             )
         },
     );
-    let outages: Vec<Outage> = s
+    let mut outages: Vec<Outage> = s
         .service
         .outages
         .iter()
@@ -602,13 +716,11 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
                 format!("service.outages[{i}].end"),
                 || format!("must be after start ({}), got {}", o.start, o.end),
             );
-            let mode = match o.mode {
-                OutageModeSpec::Drop => OutageMode::Drop,
-                OutageModeSpec::Reset => OutageMode::Reset,
-                OutageModeSpec::Error => OutageMode::Error,
-                OutageModeSpec::Hang => OutageMode::Hang,
-            };
-            Outage { start, end, mode }
+            Outage {
+                start,
+                end,
+                mode: outage_mode(o.mode),
+            }
         })
         .collect();
     let client_error_share = share(
@@ -655,25 +767,67 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
             },
         }
     });
-    let w = &s.service.workers;
-    errs.check(
-        w.concurrency.is_none_or(|c| c >= 1),
-        "service.workers.concurrency",
-        || "must be at least 1 (leave it out for unbounded)".into(),
-    );
-    let workers = WorkersConfig {
-        concurrency: w.concurrency,
-        queue_limit: w.queue_limit,
-        service_time: duration(&mut errs, "service.workers.service_time", &w.service_time),
-        congestion_slope: w.congestion.as_ref().map_or(0, |c| {
-            secs(
-                &mut errs,
-                "service.workers.congestion.slope",
-                c.slope,
-                false,
-            )
-        }),
+    let contention = s.service.contention.is_some();
+    errs.check(s.service.workers.is_some() != contention, "service", || {
+        if contention {
+            "give either `workers` or `contention`, not both".into()
+        } else {
+            "needs `workers` (a worker pool) or `contention` (one contended record)".into()
+        }
+    });
+    let workers = match &s.service.workers {
+        Some(w) => {
+            errs.check(
+                w.concurrency.is_none_or(|c| c >= 1),
+                "service.workers.concurrency",
+                || "must be at least 1 (leave it out for unbounded)".into(),
+            );
+            WorkersConfig {
+                concurrency: w.concurrency,
+                queue_limit: w.queue_limit,
+                service_time: duration(&mut errs, "service.workers.service_time", &w.service_time),
+                congestion_slope: w.congestion.as_ref().map_or(0, |c| {
+                    secs(
+                        &mut errs,
+                        "service.workers.congestion.slope",
+                        c.slope,
+                        false,
+                    )
+                }),
+            }
+        }
+        None => WorkersConfig {
+            concurrency: None,
+            queue_limit: None,
+            service_time: Duration::Constant(0),
+            congestion_slope: 0,
+        },
     };
+    let capacity_drops = triggers(
+        &mut errs,
+        s,
+        &mut workload,
+        &mut outages,
+        workers.concurrency,
+    );
+    let trigger_end = s
+        .triggers
+        .iter()
+        .map(|t| {
+            let (a, d) = t.window();
+            secs_to_nanos(a + d).unwrap_or(0)
+        })
+        .fold(trigger, Nanos::max);
+    let ms = &s.metrics.metastable;
+    let margin = share(&mut errs, "metrics.metastable.margin", ms.margin);
+    let steady = secs(&mut errs, "metrics.metastable.window", ms.window, true);
+    let metastable = (!s.triggers.is_empty()
+        && end_of_load >= trigger_end.saturating_add(steady.saturating_mul(2)))
+    .then(|| SteadyWindow {
+        from: end_of_load - steady,
+        to: end_of_load,
+        margin,
+    });
 
     errs.check(!s.policies.is_empty(), "policies", || {
         "must list at least one policy".into()
@@ -705,8 +859,10 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
         bin,
         recovery: RecoveryRule {
             trigger,
+            trigger_end,
             threshold: t,
             window,
+            metastable,
         },
         workload,
         clients,
@@ -717,6 +873,8 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
         cost,
         limiter,
         workers,
+        contention,
+        capacity_drops,
         policies,
         spec,
     })

@@ -42,6 +42,19 @@ pub struct WorkersConfig {
     pub congestion_slope: Nanos,
 }
 
+/// A window in which the service has fewer workers or serves slower.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CapacityDrop {
+    /// Start.
+    pub start: Nanos,
+    /// End (exclusive): the full pool is back.
+    pub end: Nanos,
+    /// Workers during the drop (`None`: unbounded, as outside it).
+    pub concurrency: Option<u64>,
+    /// Factor on every service time drawn during the drop.
+    pub slowdown: f64,
+}
+
 /// A validated scenario: every value in range, times in nanoseconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -77,8 +90,13 @@ pub struct Scenario {
     pub cost: Option<CostModel>,
     /// Rate limiter, if any.
     pub limiter: Option<LimiterConfig>,
-    /// Worker pool.
+    /// Worker pool (unbounded and instant for a contention service).
     pub workers: WorkersConfig,
+    /// Whether the service is one record under optimistic concurrency
+    /// instead of a worker pool.
+    pub contention: bool,
+    /// Capacity-drop triggers, in time order, not overlapping.
+    pub capacity_drops: Vec<CapacityDrop>,
     /// Policies compared.
     pub policies: Vec<Policy>,
 }
@@ -326,6 +344,110 @@ mod tests {
         );
         let e = err(&GOOD.replace(r#""name": "ok""#, r#""name": "../x""#));
         assert!(e.starts_with("name: must be 1-100 letters"), "{e}");
+    }
+
+    fn with_triggers(triggers: &str) -> String {
+        GOOD.replace(
+            r#""duration": 10,"#,
+            &format!(r#""duration": 100, "triggers": {triggers},"#),
+        )
+    }
+
+    #[test]
+    fn triggers_become_rate_steps_outages_and_capacity_windows() {
+        const S: Nanos = 1_000_000_000;
+        let s = Scenario::from_json(&with_triggers(
+            r#"[{"kind": "load_spike", "start": 10, "duration": 5, "qps": 900},
+                {"kind": "outage", "start": 30, "duration": 2, "mode": "error"}]"#,
+        ))
+        .unwrap();
+        let Workload::Open { rate } = &s.workload else {
+            panic!("open")
+        };
+        assert_eq!(
+            (rate.rate_at(9.0), rate.rate_at(12.0), rate.rate_at(16.0)),
+            (100.0, 900.0, 100.0)
+        );
+        assert_eq!((s.outages[0].start, s.outages[0].end), (30 * S, 32 * S));
+        // Recovery counts from the first start and from the last end.
+        assert_eq!(
+            (s.recovery.trigger, s.recovery.trigger_end),
+            (10 * S, 32 * S)
+        );
+        // Metastability is judged on the last 30 s of load (70..100 s),
+        // which start at least 30 s after the last trigger ended.
+        let w = s.recovery.metastable.unwrap();
+        assert_eq!((w.from, w.to, w.margin), (70 * S, 100 * S, 0.1));
+        // A trigger ending too late to judge: no metastability verdict.
+        let s = Scenario::from_json(&with_triggers(
+            r#"[{"kind": "outage", "start": 50, "duration": 10, "mode": "drop"}]"#,
+        ))
+        .unwrap();
+        assert_eq!(s.recovery.metastable, None);
+        // Without triggers, none either, and the trigger defaults to 0.
+        let s = Scenario::from_json(GOOD).unwrap();
+        assert_eq!((s.recovery.trigger, s.recovery.metastable), (0, None));
+    }
+
+    #[test]
+    fn trigger_errors_name_the_trigger_and_field() {
+        let e = err(&with_triggers(
+            r#"[{"kind": "capacity_drop", "start": 10, "duration": 5, "capacity": 0.5}]"#,
+        ));
+        assert!(
+            e.contains("triggers[0].capacity: a share of unbounded workers"),
+            "{e}"
+        );
+        let e = err(&with_triggers(
+            r#"[{"kind": "capacity_drop", "start": 10, "duration": 5, "slowdown": 0.5},
+                {"kind": "capacity_drop", "start": 12, "duration": 5, "slowdown": 2}]"#,
+        ));
+        assert!(
+            e.contains("triggers[0].slowdown: must be a factor between 1"),
+            "{e}"
+        );
+        assert!(
+            e.contains("triggers[1].start: capacity drops must not overlap"),
+            "{e}"
+        );
+        let e = err(&with_triggers(
+            r#"[{"kind": "outage", "start": 200, "duration": 1, "mode": "drop"}]"#,
+        ));
+        assert!(
+            e.contains("triggers[0].start: must be within the load"),
+            "{e}"
+        );
+        let e = err(&with_triggers(
+            r#"[{"kind": "load_spike", "start": 1, "duration": 1}]"#,
+        ));
+        assert!(e.contains("triggers[0]: missing field `qps`"), "{e}");
+        let closed =
+            with_triggers(r#"[{"kind": "load_spike", "start": 1, "duration": 1, "qps": 5}]"#)
+                .replace(
+                    r#"{"kind": "open", "rate": [[0, 100]]}"#,
+                    r#"{"kind": "closed", "users": 5, "think": {"kind": "constant", "value": 1}}"#,
+                );
+        assert!(err(&closed).contains("triggers[0]: a load spike needs an open workload"));
+    }
+
+    #[test]
+    fn a_service_is_workers_or_a_contended_record() {
+        let both = GOOD.replace(r#""limiter""#, r#""contention": {}, "limiter""#);
+        assert!(err(&both).contains("service: give either `workers` or `contention`"));
+        let neither = GOOD.replace(
+            r#""workers": {"service_time": {"kind": "constant", "value": 0.1}}"#,
+            r#""client_error_share": 0"#,
+        );
+        assert!(
+            err(&neither).contains("service: needs `workers`"),
+            "{}",
+            err(&neither)
+        );
+        let record = GOOD.replace(
+            r#""workers": {"service_time": {"kind": "constant", "value": 0.1}}"#,
+            r#""contention": {}"#,
+        );
+        assert!(Scenario::from_json(&record).unwrap().contention);
     }
 
     #[test]

@@ -81,6 +81,11 @@ pub struct ScenarioSpec {
     /// What served attempts cost (unpriced if absent).
     #[serde(default)]
     pub cost: Option<CostSpec>,
+    /// What goes wrong, when and for how long: load spikes, capacity drops,
+    /// outages (default none). Recovery and metastability are measured
+    /// against them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<TriggerSpec>,
     /// The retry policies compared, each run on the same arrivals.
     pub policies: Vec<PolicySpec>,
     /// Axes for `retrysim sweep`: field path → list of values or
@@ -96,24 +101,111 @@ pub struct MetricsSpec {
     /// Bin width in seconds (default 1).
     #[serde(default = "default_bin")]
     pub bin: f64,
-    /// When the trouble starts, in seconds (spike or outage start; default 0).
-    #[serde(default)]
-    pub trigger: f64,
+    /// When the trouble starts, in seconds (default: the earliest start in
+    /// `triggers`, or 0 without triggers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<f64>,
     /// A bin has recovered when its failure share is at most this (default 0.05).
     #[serde(default = "default_threshold")]
     pub threshold: f64,
     /// Seconds every bin must stay recovered (default 5).
     #[serde(default = "default_window")]
     pub window: f64,
+    /// When a run counts as metastable (only judged with `triggers`).
+    #[serde(default)]
+    pub metastable: MetastableSpec,
+}
+
+fn default_margin() -> f64 {
+    0.1
+}
+fn default_steady() -> f64 {
+    30.0
+}
+
+/// A run is metastable when, over the last `window` seconds of load, the
+/// successful attempts fall short of the arriving requests by more than
+/// `margin`, although every trigger ended at least `window` seconds before
+/// that window began.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetastableSpec {
+    /// Allowed shortfall of goodput below the offered load (default 0.1).
+    #[serde(default = "default_margin")]
+    pub margin: f64,
+    /// Seconds at the end of the load over which goodput is measured
+    /// (default 30).
+    #[serde(default = "default_steady")]
+    pub window: f64,
+}
+
+impl Default for MetastableSpec {
+    fn default() -> Self {
+        Self {
+            margin: default_margin(),
+            window: default_steady(),
+        }
+    }
+}
+
+/// Something that goes wrong for a while: `start` and `duration` in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TriggerSpec {
+    /// Requests arrive at `qps` instead of the open workload's rate.
+    LoadSpike { start: f64, duration: f64, qps: f64 },
+    /// The service keeps `capacity` (a share) of its workers and serves
+    /// `slowdown` times slower (defaults 1: unchanged).
+    CapacityDrop {
+        start: f64,
+        duration: f64,
+        #[serde(default = "one")]
+        capacity: f64,
+        #[serde(default = "one")]
+        slowdown: f64,
+    },
+    /// Every attempt reaching the service fails as `mode` says.
+    Outage {
+        start: f64,
+        duration: f64,
+        mode: OutageModeSpec,
+    },
+}
+
+impl TriggerSpec {
+    /// (start, duration) in seconds.
+    pub fn window(&self) -> (f64, f64) {
+        match *self {
+            TriggerSpec::LoadSpike {
+                start, duration, ..
+            }
+            | TriggerSpec::CapacityDrop {
+                start, duration, ..
+            }
+            | TriggerSpec::Outage {
+                start, duration, ..
+            } => (start, duration),
+        }
+    }
+
+    /// The name used in paths and reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TriggerSpec::LoadSpike { .. } => "load_spike",
+            TriggerSpec::CapacityDrop { .. } => "capacity_drop",
+            TriggerSpec::Outage { .. } => "outage",
+        }
+    }
 }
 
 impl Default for MetricsSpec {
     fn default() -> Self {
         Self {
             bin: default_bin(),
-            trigger: 0.0,
+            trigger: None,
             threshold: default_threshold(),
             window: default_window(),
+            metastable: MetastableSpec::default(),
         }
     }
 }
@@ -220,8 +312,12 @@ pub struct ServiceSpec {
     /// Token-bucket rate limiter in front of the workers (none if absent).
     #[serde(default)]
     pub limiter: Option<LimiterSpec>,
-    /// The workers behind it.
-    pub workers: WorkersSpec,
+    /// The workers behind it (give this or `contention`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<WorkersSpec>,
+    /// Instead of workers: one record updated with optimistic concurrency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contention: Option<ContentionSpec>,
     /// Windows in which the service is down (default none).
     #[serde(default)]
     pub outages: Vec<OutageSpec>,
@@ -230,6 +326,14 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub client_error_share: f64,
 }
+
+/// One record under optimistic concurrency: an attempt reads it (one round
+/// trip), then writes it conditionally (a second); the write conflicts,
+/// retryably, if another write succeeded in between. No fields yet: the
+/// round trips come from `network.latency`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentionSpec {}
 
 /// A window `[start, end)` in which attempts reaching the service fail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
