@@ -103,6 +103,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             report::markdown::replication_line(scenario.replications, scenario.seed)
         )?;
         write!(stdout, "{}", report::markdown::headline(&summary))?;
+        if let Some(t) = report::markdown::metastability_table(&summary) {
+            write!(stdout, "\nAfter the trigger:\n\n{t}")?;
+        }
         if let Some(cost) = report::markdown::cost_table(&summary) {
             write!(stdout, "\nCost per replication:\n\n{cost}")?;
         }

@@ -7,7 +7,9 @@ use retrysim_model::histogram::Histogram;
 use retrysim_model::{RunMetrics, Scenario, run_replication};
 
 use crate::stats::Stat;
-use crate::summary::{PolicySummary, RecoveryInfo, SeriesSum, Summary};
+use crate::summary::{
+    MetastableInfo, PolicySummary, RecoveryInfo, SeriesSum, Summary, TriggerInfo,
+};
 
 /// Runs every policy of `scenario` for `scenario.replications` replications
 /// on the current rayon pool. `progress` is called once per finished
@@ -59,7 +61,27 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
             window_s: nanos_to_secs(scenario.recovery.window),
             bin_s,
             signals: "error_recovery_s: share of attempts sent in a bin that failed (the 429 dashboard); \
-                      user_recovery_s: share of requests arriving in a bin that finally failed (what users feel)",
+                      user_recovery_s: share of requests arriving in a bin that finally failed (what users feel); \
+                      *_after_end_s: the same, measured from the last trigger's end",
+            trigger_end_s: nanos_to_secs(scenario.recovery.trigger_end),
+            triggers: scenario
+                .spec
+                .triggers
+                .iter()
+                .map(|t| {
+                    let (start_s, d) = t.window();
+                    TriggerInfo {
+                        kind: t.kind(),
+                        start_s,
+                        end_s: start_s + d,
+                    }
+                })
+                .collect(),
+            metastable: scenario.recovery.metastable.map(|w| MetastableInfo {
+                from_s: nanos_to_secs(w.from),
+                to_s: nanos_to_secs(w.to),
+                margin: w.margin,
+            }),
         },
         policies,
     }

@@ -37,6 +37,36 @@ pub struct RecoveryInfo {
     pub bin_s: f64,
     /// What the two signals are.
     pub signals: &'static str,
+    /// When the last trigger ends (recovery is also measured from here).
+    pub trigger_end_s: f64,
+    /// The scenario's triggers, for charts and readers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<TriggerInfo>,
+    /// Where metastability was judged, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metastable: Option<MetastableInfo>,
+}
+
+/// One trigger, in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriggerInfo {
+    /// `load_spike`, `capacity_drop` or `outage`.
+    pub kind: &'static str,
+    /// Start.
+    pub start_s: f64,
+    /// End.
+    pub end_s: f64,
+}
+
+/// The metastability test, in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetastableInfo {
+    /// Window start.
+    pub from_s: f64,
+    /// Window end (the end of the load).
+    pub to_s: f64,
+    /// Allowed shortfall of goodput below the offered load.
+    pub margin: f64,
 }
 
 /// One policy's results.

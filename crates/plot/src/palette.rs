@@ -24,5 +24,8 @@ pub fn policy(i: usize) -> RGBColor {
 /// Light grey for guides (thresholds, grids).
 pub const GUIDE: RGBColor = RGBColor(0x99, 0x99, 0x99);
 
+/// Very light grey for shaded trigger windows.
+pub const SHADE: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
+
 /// Near-black for text and the trigger line.
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);

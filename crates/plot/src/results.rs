@@ -22,6 +22,8 @@ pub struct Figure {
 pub struct Point {
     /// Bin start in seconds.
     pub t: f64,
+    /// Requests arriving in the bin.
+    pub arrivals: f64,
     /// Attempts sent in the bin.
     pub attempts: f64,
     /// Share of those that failed (`None` when none was sent).
@@ -65,6 +67,8 @@ pub struct Results {
     pub replications: u64,
     /// Seconds of the trigger.
     pub trigger_s: f64,
+    /// The scenario's triggers: (kind, start, end) in seconds.
+    pub triggers: Vec<(String, f64, f64)>,
     /// Recovery threshold (share).
     pub threshold: f64,
     /// Bin width in seconds.
@@ -185,6 +189,20 @@ impl Results {
                 .to_string(),
             replications: scenario["replications"].as_u64().unwrap_or(0),
             trigger_s: f64_at(&v, &["recovery", "trigger_s"])?,
+            triggers: v["recovery"]["triggers"]
+                .as_array()
+                .map(|ts| {
+                    ts.iter()
+                        .map(|t| {
+                            (
+                                t["kind"].as_str().unwrap_or("").replace('_', " "),
+                                t["start_s"].as_f64().unwrap_or(0.0),
+                                t["end_s"].as_f64().unwrap_or(0.0),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             threshold: f64_at(&v, &["recovery", "threshold"])?,
             bin_s: f64_at(&v, &["recovery", "bin_s"])?,
             priced: !scenario["cost"].is_null(),
@@ -241,6 +259,7 @@ impl Results {
                 "attempts",
                 "attempt_error_share",
                 "cumulative_spend_usd",
+                "arrivals",
             ],
         )? {
             let i = find(&mut results, &f[0], TS, line)?;
@@ -249,6 +268,7 @@ impl Results {
                 attempts: parse_num(TS, line, &f[2])?.unwrap_or(0.0),
                 failed_share: parse_num(TS, line, &f[3])?,
                 cumulative_spend: parse_num(TS, line, &f[4])?.unwrap_or(0.0),
+                arrivals: parse_num(TS, line, &f[5])?.unwrap_or(0.0),
             });
         }
         const LAT: &str = "latency.csv";

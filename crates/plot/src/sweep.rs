@@ -11,8 +11,26 @@ use crate::canvas::{
 use crate::palette::{INK, policy};
 use crate::{Chart, PlotError};
 
-/// The figures drawn, with captions and display scale.
-const FIGURES: [(&str, &str, f64); 5] = [
+/// The figures drawn, with captions and display scale; a figure no cell
+/// has (e.g. `writes` without a contended record) is skipped.
+const FIGURES: [(&str, &str, f64); 10] = [
+    (
+        "metastable",
+        "runs metastable at the end of the load (%)",
+        100.0,
+    ),
+    (
+        "goodput_ratio",
+        "goodput ÷ offered load at the end of the load (%)",
+        100.0,
+    ),
+    ("writes", "writes sent (work)", 1.0),
+    ("completion_s", "time until the last request ended (s)", 1.0),
+    (
+        "user_recovery_after_end_s",
+        "user recovery after the trigger's end (s)",
+        1.0,
+    ),
     ("success_rate", "success rate (%)", 100.0),
     (
         "error_recovery_s",
@@ -77,6 +95,10 @@ fn parse(text: &str) -> Result<Sweep, PlotError> {
 fn label(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        // A whole object as a value (e.g. a workload): its kind names it.
+        Value::Object(o) if o.get("kind").is_some_and(Value::is_string) => {
+            o["kind"].as_str().unwrap_or("").to_string()
+        }
         other => other.to_string(),
     }
 }
@@ -95,6 +117,11 @@ pub fn render_sweep(sweep_json: &str) -> Result<Vec<Chart>, PlotError> {
     let s = parse(sweep_json)?;
     let mut out = Vec::new();
     for (key, caption, scale) in FIGURES {
+        let present = (0..s.cells.len())
+            .any(|c| (0..s.policies.len()).any(|p| figure(&s, c, p, key).0.is_some()));
+        if !present {
+            continue;
+        }
         let png = match s.axes.len() {
             1 => lines(&s, key, caption, scale)?,
             2 => heatmap(&s, key, caption, scale)?,
@@ -204,10 +231,14 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
         let e = draw_err(NAME);
         let root = root
             .titled(
-                &format!(
-                    "{} — {caption}, mean ± 95 % CI; darker = higher; blank = never",
-                    s.scenario
-                ),
+                &if key == "metastable" {
+                    format!("{} — {caption}; darker = more runs", s.scenario)
+                } else {
+                    format!(
+                        "{} — {caption}, mean ± 95 % CI; darker = higher; blank = never",
+                        s.scenario
+                    )
+                },
                 title_font(),
             )
             .map_err(&e)?;
@@ -274,9 +305,16 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
                         .map_err(&e)?;
                     let ink = if t > 0.55 { WHITE } else { INK };
                     let d = if m.abs() >= 100.0 { 0 } else { 1 };
-                    let text = match ci {
-                        Some((lo, hi)) => format!("{m:.d$} ± {:.d$}", (hi - lo) / 2.0 * scale),
-                        None => format!("{m:.d$}"),
+                    let runs = s.cells[c]["policies"][p]["metrics"][key]["n"].as_u64();
+                    let text = match (ci, runs) {
+                        // A yes/no figure reads better as a count of runs.
+                        (_, Some(n)) if key == "metastable" => {
+                            format!("{} of {n} runs", (m / scale * n as f64).round())
+                        }
+                        (Some((lo, hi)), _) => {
+                            format!("{m:.d$} ± {:.d$}", (hi - lo) / 2.0 * scale)
+                        }
+                        (None, _) => format!("{m:.d$}"),
                     };
                     chart
                         .draw_series(std::iter::once(Text::new(

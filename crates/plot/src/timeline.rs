@@ -1,12 +1,14 @@
 //! `timeline.png`: attempt rate and failed-attempt share over time, per
-//! policy, with the trigger and each policy's error recovery marked.
+//! policy, with the trigger (or the triggers' windows, shaded) and each
+//! policy's error recovery marked; policies judged metastable say so in the
+//! legend.
 
 use plotters::prelude::*;
 
 use crate::canvas::{
     caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, tick, title_font,
 };
-use crate::palette::{GUIDE, INK, policy};
+use crate::palette::{GUIDE, INK, SHADE, policy};
 use crate::{PlotError, Results, SIZE};
 
 const NAME: &str = "timeline.png";
@@ -48,16 +50,43 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
             .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(&e)?;
-        chart
-            .draw_series(LineSeries::new(
-                vec![(r.trigger_s, 0.0), (r.trigger_s, y_max)],
-                INK.stroke_width(2),
-            ))
-            .map_err(&e)?
-            .label(format!("trigger at {} s", r.trigger_s))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK.stroke_width(2)));
+        if r.triggers.is_empty() {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(r.trigger_s, 0.0), (r.trigger_s, y_max)],
+                    INK.stroke_width(2),
+                ))
+                .map_err(&e)?
+                .label(format!("trigger at {} s", r.trigger_s))
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK.stroke_width(2)));
+        } else {
+            for (k, (_, a, b)) in r.triggers.iter().enumerate() {
+                let shaded = chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(*a, 0.0), (*b, y_max)],
+                        SHADE.filled(),
+                    )))
+                    .map_err(&e)?;
+                if k == 0 {
+                    let what: Vec<String> = r
+                        .triggers
+                        .iter()
+                        .map(|(kind, a, b)| format!("{kind} {a}–{b} s"))
+                        .collect();
+                    shaded.label(what.join(", ")).legend(|(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 24, y + 6)], SHADE.filled())
+                    });
+                }
+            }
+        }
         for (i, p) in r.policies.iter().enumerate() {
             let c = policy(i);
+            let metastable = p.figure("metastable").mean.filter(|m| *m > 0.0);
+            let label = match metastable {
+                Some(m) if m >= 1.0 => format!("{} — metastable", p.name),
+                Some(m) => format!("{} — metastable in {:.0} % of runs", p.name, 100.0 * m),
+                None => p.name.clone(),
+            };
             chart
                 .draw_series(LineSeries::new(
                     p.series
@@ -67,8 +96,28 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                     c.stroke_width(2),
                 ))
                 .map_err(&e)?
-                .label(&p.name)
+                .label(label)
                 .legend(legend_line(c));
+        }
+        // Requests arriving, when every policy saw the same (open and batch
+        // workloads): the load the workload alone offers.
+        let first = r.policies.first().map(|p| &p.series);
+        if let Some(first) = first
+            && r.policies.iter().all(|p| same_arrivals(&p.series, first))
+        {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    first
+                        .iter()
+                        .filter(|pt| pt.t <= x_end)
+                        .map(|pt| (pt.t, rate(pt.arrivals))),
+                    8,
+                    5,
+                    INK.stroke_width(2),
+                ))
+                .map_err(&e)?
+                .label("requests arriving (offered load)")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 10, y)], INK.stroke_width(2)));
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
 
@@ -108,12 +157,22 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 label_font(),
             )))
             .map_err(&e)?;
-        chart
-            .draw_series(LineSeries::new(
-                vec![(r.trigger_s, 0.0), (r.trigger_s, 100.0)],
-                INK.stroke_width(2),
-            ))
-            .map_err(&e)?;
+        if r.triggers.is_empty() {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(r.trigger_s, 0.0), (r.trigger_s, 100.0)],
+                    INK.stroke_width(2),
+                ))
+                .map_err(&e)?;
+        }
+        for (_, a, b) in &r.triggers {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(*a, 0.0), (*b, 100.0)],
+                    SHADE.filled(),
+                )))
+                .map_err(&e)?;
+        }
         for (i, p) in r.policies.iter().enumerate() {
             let c = policy(i);
             // Break the line where a bin sent nothing.
@@ -145,4 +204,9 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
         }
         Ok(())
     })
+}
+
+/// Whether two series have the same arrivals bin by bin.
+fn same_arrivals(a: &[crate::results::Point], b: &[crate::results::Point]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.arrivals == y.arrivals)
 }

@@ -132,6 +132,70 @@ pub fn headline(summary: &Summary) -> String {
     out
 }
 
+/// Recovery from the last trigger's end and the metastability verdict, for
+/// scenarios with `triggers`.
+pub fn metastability_table(summary: &Summary) -> Option<String> {
+    let rec = &summary.recovery;
+    if rec.triggers.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut head = vec![
+        "policy",
+        "error recovery after end",
+        "user recovery after end",
+    ];
+    if rec.metastable.is_some() {
+        head.extend(["goodput ÷ offered, end of load", "metastable runs"]);
+    }
+    header(&mut out, &head);
+    for (i, p) in summary.policies.iter().enumerate() {
+        let mut cells = vec![
+            p.name.clone(),
+            recovery(stat(summary, i, "error_recovery_after_end_s")),
+            recovery(stat(summary, i, "user_recovery_after_end_s")),
+        ];
+        if rec.metastable.is_some() {
+            cells.push(percent(stat(summary, i, "goodput_ratio")));
+            cells.push(percent(stat(summary, i, "metastable")));
+        }
+        row(&mut out, &cells);
+    }
+    Some(out)
+}
+
+/// How the triggers and the metastability test read, in one paragraph.
+pub fn metastability_note(summary: &Summary) -> String {
+    let rec = &summary.recovery;
+    let triggers: Vec<String> = rec
+        .triggers
+        .iter()
+        .map(|t| format!("{} {}–{} s", t.kind.replace('_', " "), t.start_s, t.end_s))
+        .collect();
+    let mut out = format!(
+        "Triggers: {}. Recovery after end counts from {} s, the last trigger's end.",
+        triggers.join(", "),
+        rec.trigger_end_s
+    );
+    match &rec.metastable {
+        Some(m) => write!(
+            out,
+            " A run is *metastable* when, over {}–{} s (the end of the load), successful attempts \
+             fall more than {} % short of arriving requests although the triggers were over long \
+             before; *metastable runs* is the share of replications that were.",
+            m.from_s,
+            m.to_s,
+            100.0 * m.margin
+        )
+        .unwrap(),
+        None => out.push_str(
+            " Metastability is not judged: the load does not go on for two windows after the \
+             last trigger ends (see metrics.metastable.window).",
+        ),
+    }
+    out
+}
+
 /// Dollars: `$12.34 ± 0.56`.
 pub fn dollars(s: &Stat) -> String {
     match s.mean {
@@ -241,6 +305,14 @@ pub fn render(summary: &Summary) -> String {
     )
     .unwrap();
 
+    if let Some(t) = metastability_table(summary) {
+        out.push_str("## After the trigger\n\n");
+        out.push_str(&metastability_note(summary));
+        out.push_str("\n\n");
+        out.push_str(&t);
+        out.push('\n');
+    }
+
     if let Some(t) = cost_table(summary) {
         out.push_str(
             "## Cost\n\nMean per replication. *Useful* is what the attempts that delivered a \
@@ -300,6 +372,7 @@ pub fn render(summary: &Summary) -> String {
         "timeout",
         "connection error",
         "4xx",
+        "409 conflict",
     ];
     for (o, label) in Outcome::ALL.iter().zip(labels) {
         cols.push((label, outcome_key(*o)));
