@@ -72,7 +72,13 @@ impl AxisSpec {
                         };
                         // Round away float noise (0.30000000000000004).
                         let x = (x * 1e9).round() / 1e9;
-                        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+                        // Whole numbers stay whole, so that integer fields
+                        // (a request count) accept them.
+                        if x.fract() == 0.0 && x.abs() < 9e15 {
+                            Value::from(x as i64)
+                        } else {
+                            serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+                        }
                     })
                     .collect())
             }
@@ -364,5 +370,14 @@ mod tests {
             vec![json!(0.1), json!(0.2), json!(0.3)]
         );
         assert!(AxisSpec::List(vec![]).values("x").is_err());
+        // Whole numbers come out as integers, which count fields accept.
+        let n = AxisSpec::Range {
+            from: 10.0,
+            to: 190.0,
+            steps: 10,
+        };
+        let v = n.values("workload.requests").unwrap();
+        assert_eq!((v[0].clone(), v[9].clone()), (json!(10), json!(190)));
+        assert!(v.iter().all(|x| x.is_u64()));
     }
 }
