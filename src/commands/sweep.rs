@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
-use retrysim_experiment::report::csv::num;
+use retrysim_experiment::report::csv::{field, num};
 use retrysim_experiment::sweep::{self, Axis, AxisSpec, Cell};
 use retrysim_model::Scenario;
 use serde_json::{Value, json};
@@ -307,7 +307,7 @@ fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<()> {
     let mut csv = String::from("cell");
     for a in &axes {
         csv.push(',');
-        csv.push_str(&a.path);
+        csv.push_str(&field(&a.path));
     }
     csv.push_str(",policy,metric,mean,ci_low,ci_high,n,of\n");
     let mut json_cells = Vec::new();
@@ -326,8 +326,9 @@ fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<()> {
             .iter()
             .map(|(_, val)| match val {
                 Value::Number(n) => num(n.as_f64().unwrap_or(f64::NAN)),
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
+                Value::String(s) => field(s),
+                // An object or list (a whole workload): JSON, quoted.
+                other => field(&other.to_string()),
             })
             .collect();
         for p in v["policies"].as_array().into_iter().flatten() {
@@ -337,7 +338,7 @@ fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<()> {
                     "{},{},{},{},{},{},{},{},{}\n",
                     cell.index,
                     params.join(","),
-                    p["name"].as_str().unwrap_or(""),
+                    field(p["name"].as_str().unwrap_or("")),
                     metric,
                     f(&s["mean"]),
                     f(&s["ci95"][0]),

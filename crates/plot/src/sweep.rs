@@ -122,7 +122,9 @@ pub fn render_sweep(sweep_json: &str) -> Result<Vec<Chart>, PlotError> {
         if !present {
             continue;
         }
+        let categorical = s.axes.len() == 1 && s.axes[0].1.iter().any(|v| !v.is_number());
         let png = match s.axes.len() {
+            1 if categorical => bars(&s, key, caption, scale)?,
             1 => lines(&s, key, caption, scale)?,
             2 => heatmap(&s, key, caption, scale)?,
             _ => continue,
@@ -157,6 +159,101 @@ fn lines(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, Plo
             )
             .map_err(draw_err(NAME))?;
         draw_lines(&root, s, key, caption, scale, None)
+    })
+}
+
+/// A 1-D sweep over values that are not numbers (whole workloads, names):
+/// a group of bars per value, one bar per policy, with 95 % CI whiskers.
+fn bars(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
+    let (path, values) = &s.axes[0];
+    let n = values.len();
+    let np = s.policies.len().max(1);
+    paint_png(NAME, (1600, 1000), |root| {
+        let e = draw_err(NAME);
+        let root = root
+            .titled(
+                &format!("{} — {caption} by {path}", s.scenario),
+                title_font(),
+            )
+            .map_err(&e)?;
+        let y_max = (0..n)
+            .flat_map(|c| (0..np).map(move |p| (c, p)))
+            .filter_map(|(c, p)| {
+                let (m, ci) = figure(s, c, p, key);
+                ci.map(|x| x.1).or(m)
+            })
+            .fold(0.0f64, f64::max)
+            * scale
+            * 1.15;
+        let y_max = if y_max > 0.0 { y_max } else { 1.0 };
+        let mut chart = ChartBuilder::on(&root)
+            .margin(20)
+            .x_label_area_size(60)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0f64..n as f64, 0f64..y_max)
+            .map_err(&e)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .disable_x_mesh()
+            .x_desc(path.as_str())
+            .y_desc(caption)
+            .label_style(label_font())
+            .axis_desc_style(label_font())
+            .x_labels(2 * n + 1)
+            .x_label_formatter(&|x| {
+                let i = (x - 0.5).round();
+                if (x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                    label(&values[i as usize])
+                } else {
+                    String::new()
+                }
+            })
+            .draw()
+            .map_err(&e)?;
+        let width = 0.8 / np as f64;
+        for (p, name) in s.policies.iter().enumerate() {
+            let c = policy(p);
+            let mut first = true;
+            for i in 0..n {
+                let (mean, ci) = figure(s, i, p, key);
+                let x0 = i as f64 + 0.1 + p as f64 * width;
+                let (x1, mid) = (x0 + width * 0.9, x0 + width * 0.45);
+                let Some(m) = mean.map(|m| m * scale) else {
+                    continue;
+                };
+                let bar = chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x0, 0.0), (x1, m)],
+                        c.filled(),
+                    )))
+                    .map_err(&e)?;
+                if first {
+                    bar.label(name).legend(legend_line(c));
+                    first = false;
+                }
+                if let Some((lo, hi)) = ci {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(mid, lo * scale), (mid, hi * scale)],
+                            INK.stroke_width(2),
+                        )))
+                        .map_err(&e)?;
+                }
+                let d = if m.abs() >= 100.0 { 0 } else { 2 };
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("{m:.d$}"),
+                        (mid, m + y_max * 0.01),
+                        label_font().pos(plotters::style::text_anchor::Pos::new(
+                            plotters::style::text_anchor::HPos::Center,
+                            plotters::style::text_anchor::VPos::Bottom,
+                        )),
+                    )))
+                    .map_err(&e)?;
+            }
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)
     })
 }
 

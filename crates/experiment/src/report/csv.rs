@@ -55,7 +55,7 @@ fn opt(v: Option<f64>) -> String {
 }
 
 /// Quotes a field if it needs it (policy names are free text).
-pub(crate) fn field(s: &str) -> String {
+pub fn field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
