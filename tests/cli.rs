@@ -851,3 +851,141 @@ fn a_results_folder_is_not_mixed_with_another_scenarios_files() {
         text(&o.stderr)
     );
 }
+
+/// The mean of `key` for policy `policy` in sweep cell `cell`.
+fn cell_mean(sweep: &serde_json::Value, cell: usize, policy: &str, key: &str) -> Option<f64> {
+    sweep["cells"][cell]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == policy)
+        .unwrap_or_else(|| panic!("no policy {policy}"))["metrics"][key]["mean"]
+        .as_f64()
+}
+
+/// Sweeps a shipped scenario into a temporary folder; returns its sweep.json.
+fn sweep_shipped(file: &str, extra: &[&str]) -> (tempfile::TempDir, serde_json::Value) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = vec!["sweep", file, "-q", "-o", tmp.path().to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = retrysim(&args);
+    assert!(o.status.success(), "{file}: {}", text(&o.stderr));
+    let v = serde_json::from_slice(&read(tmp.path(), "sweep.json")).unwrap();
+    (tmp, v)
+}
+
+#[test]
+fn metastable_spike_storm_outlives_the_spike_unless_a_budget_stops_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = retrysim(&[
+        "run",
+        "scenarios/metastable-spike.json",
+        "-r",
+        "2",
+        "-o",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("After the trigger"));
+    let s = summary_of(tmp.path());
+    let fig = |p: usize, k: &str| s["policies"][p]["metrics"][k]["mean"].as_f64();
+    assert_eq!(
+        fig(0, "metastable"),
+        Some(1.0),
+        "immediate retries stay down"
+    );
+    assert_eq!(
+        fig(1, "metastable"),
+        Some(1.0),
+        "backoff alone does not cut load"
+    );
+    assert_eq!(fig(2, "metastable"), Some(0.0), "the retry quota recovers");
+    assert!(fig(2, "user_recovery_after_end_s").is_some());
+    assert_eq!(s["recovery"]["triggers"][0]["kind"], "load_spike");
+    assert_eq!(s["recovery"]["trigger_end_s"], 40.0);
+    let md = text(&read(tmp.path(), "summary.md"));
+    assert!(md.contains("## After the trigger") && md.contains("load spike 30–40 s"));
+    assert!(!read(tmp.path(), "timeline.png").is_empty());
+}
+
+#[test]
+fn capacity_drop_grid_finds_where_the_service_stops_recovering() {
+    let (tmp, v) = sweep_shipped(
+        "scenarios/capacity-drop.json",
+        &[
+            "--set",
+            "triggers[0].capacity=0.9,0.3",
+            "--set",
+            "triggers[0].duration=5,20",
+            "-r",
+            "1",
+        ],
+    );
+    // Cells in grid order: (0.9, 5), (0.9, 20), (0.3, 5), (0.3, 20).
+    assert_eq!(
+        cell_mean(&v, 1, "immediate-retries", "metastable"),
+        Some(0.0)
+    );
+    assert_eq!(
+        cell_mean(&v, 3, "immediate-retries", "metastable"),
+        Some(1.0)
+    );
+    assert_eq!(cell_mean(&v, 3, "retry-quota", "metastable"), Some(0.0));
+    assert!(!read(tmp.path(), "sweep-metastable.png").is_empty());
+}
+
+#[test]
+fn contention_jitter_saves_work_and_time_against_no_jitter() {
+    let (tmp, v) = sweep_shipped(
+        "scenarios/contention-jitter.json",
+        &["--set", "workload.requests=10,60", "-r", "3"],
+    );
+    for p in ["no-backoff", "exponential", "exp-full-jitter"] {
+        assert_eq!(cell_mean(&v, 1, p, "success_rate"), Some(1.0), "{p}");
+    }
+    let writes = |p| cell_mean(&v, 1, p, "writes").unwrap();
+    let done = |p| cell_mean(&v, 1, p, "completion_s").unwrap();
+    assert!(writes("no-backoff") > writes("exp-full-jitter"));
+    assert!(writes("exponential") > writes("exp-full-jitter"));
+    assert!(done("exponential") > 2.0 * done("exp-full-jitter"));
+    // More clients, more work.
+    assert!(cell_mean(&v, 0, "no-backoff", "writes").unwrap() < writes("no-backoff"));
+    assert!(!read(tmp.path(), "sweep-writes-and-completion.png").is_empty());
+}
+
+#[test]
+fn client_count_spreads_budgets_too_thin_to_stop_the_storm() {
+    let (tmp, v) = sweep_shipped(
+        "scenarios/client-count.json",
+        &["--set", "workload.clients=10,1000", "-r", "1"],
+    );
+    assert_eq!(cell_mean(&v, 0, "no-budget", "metastable"), Some(1.0));
+    assert_eq!(cell_mean(&v, 0, "retry-quota", "metastable"), Some(0.0));
+    assert_eq!(cell_mean(&v, 1, "retry-quota", "metastable"), Some(1.0));
+    assert!(
+        cell_mean(&v, 1, "retry-quota", "amplification")
+            > cell_mean(&v, 0, "retry-quota", "amplification")
+    );
+    assert!(!read(tmp.path(), "sweep-metastable.png").is_empty());
+}
+
+#[test]
+fn open_vs_closed_only_the_open_system_stays_down() {
+    let (tmp, v) = sweep_shipped("scenarios/open-vs-closed.json", &["-r", "1"]);
+    assert_eq!(v["cells"][0]["params"]["workload"]["kind"], "open");
+    for p in ["immediate-retries", "exp-backoff-full-jitter"] {
+        assert_eq!(cell_mean(&v, 0, p, "metastable"), Some(1.0), "{p} open");
+        assert_eq!(cell_mean(&v, 1, p, "metastable"), Some(0.0), "{p} closed");
+    }
+    // The closed system's load fell with the service: fewer requests.
+    assert!(
+        cell_mean(&v, 1, "immediate-retries", "requests")
+            < cell_mean(&v, 0, "immediate-retries", "requests")
+    );
+    let csv = text(&read(tmp.path(), "sweep.csv"));
+    assert!(
+        csv.contains(r#""{""kind"":""closed"""#),
+        "workload quoted in CSV"
+    );
+    assert!(!read(tmp.path(), "sweep-goodput_ratio.png").is_empty());
+}
