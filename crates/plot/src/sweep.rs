@@ -122,7 +122,10 @@ pub fn render_sweep(sweep_json: &str) -> Result<Vec<Chart>, PlotError> {
         if !present {
             continue;
         }
-        let categorical = s.axes.len() == 1 && s.axes[0].1.iter().any(|v| !v.is_number());
+        // Bars for values that are not numbers, and for a few numbers (lines
+        // through three points hide policies that coincide).
+        let categorical = s.axes.len() == 1
+            && (s.axes[0].1.len() <= 4 || s.axes[0].1.iter().any(|v| !v.is_number()));
         let png = match s.axes.len() {
             1 if categorical => bars(&s, key, caption, scale)?,
             1 => lines(&s, key, caption, scale)?,
@@ -162,8 +165,8 @@ fn lines(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, Plo
     })
 }
 
-/// A 1-D sweep over values that are not numbers (whole workloads, names):
-/// a group of bars per value, one bar per policy, with 95 % CI whiskers.
+/// A 1-D sweep over values that are not numbers (whole workloads, names),
+/// or over a few: a group of bars per value, one bar per policy, with 95 % CI whiskers.
 fn bars(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
     let (path, values) = &s.axes[0];
     let n = values.len();
@@ -184,7 +187,8 @@ fn bars(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, Plot
             })
             .fold(0.0f64, f64::max)
             * scale
-            * 1.15;
+            // Headroom for the value labels and the legend above the bars.
+            * (1.15 + 0.07 * np as f64);
         let y_max = if y_max > 0.0 { y_max } else { 1.0 };
         let mut chart = ChartBuilder::on(&root)
             .margin(20)
