@@ -63,8 +63,9 @@ fn scenario() -> impl Strategy<Value = Value> {
         (0.0f64..0.2, 0.0f64..0.2, 0.0f64..0.2, 0.0f64..0.3),
         (1u32..6, 0.05f64..3.0, backoff, jitter, retry_after, budget, any::<bool>()),
         any::<u64>(),
+        (0u8..4, 0.0f64..1.0, 1.0f64..3.0),
     )
-        .prop_map(|(workload, limiter, (conc, qlim, st), (drop, reset, hang, bad), policy, seed)| {
+        .prop_map(|(workload, limiter, (conc, qlim, st), (drop, reset, hang, bad), policy, seed, trouble)| {
             let (attempts, timeout, backoff, jitter, retry_after, budget, cancel) = policy;
             let mut service = json!({
                 "workers": {"service_time": {"kind": "exponential", "mean": st}},
@@ -80,7 +81,26 @@ fn scenario() -> impl Strategy<Value = Value> {
             if !limiter.is_null() {
                 service["limiter"] = limiter;
             }
+            // 0: nothing more; 1: a capacity drop; 2: an outage trigger;
+            // 3: a contended record instead of workers.
+            let (kind, share, slowdown) = trouble;
+            let mut triggers = json!([]);
+            match kind {
+                1 => {
+                    let capacity = if conc.is_some() { share } else { 1.0 };
+                    triggers = json!([{"kind": "capacity_drop", "start": 0.5, "duration": 2,
+                                       "capacity": capacity, "slowdown": slowdown}]);
+                }
+                2 => triggers = json!([{"kind": "outage", "start": 3, "duration": 0.5, "mode": "reset"}]),
+                3 => {
+                    let map = service.as_object_mut().unwrap();
+                    map.remove("workers");
+                    map.insert("contention".into(), json!({}));
+                }
+                _ => {}
+            }
             json!({
+                "triggers": triggers,
                 "name": "prop", "duration": 4, "drain": 10000, "seed": seed, "replications": 2,
                 "workload": workload,
                 "network": {"latency": {"kind": "exponential", "mean": 0.01},
@@ -111,6 +131,9 @@ proptest! {
         prop_assert_eq!(m.succeeded, m.outcomes[0]);
         prop_assert!(m.attempts_at_service <= m.attempts);
         prop_assert!(m.served <= m.attempts_at_service);
+        // A contended record serves one write per read that got its answer.
+        prop_assert!(m.writes <= m.attempts_at_service);
+        prop_assert!(s.contention || m.writes == 0);
         // Requests failed for a reason their policy can produce.
         if s.policies[0].guards.is_empty() {
             for r in [FailureReason::BudgetRefused, FailureReason::CircuitOpen, FailureReason::Throttled] {
