@@ -65,7 +65,8 @@ pub enum Command {
     /// Redraw the charts of a results folder without re-running.
     ///
     /// Reads DIR/summary.json, DIR/timeseries.csv and DIR/latency.csv (as
-    /// `retrysim run` writes them) and rewrites DIR/*.png.
+    /// `retrysim run` writes them) and rewrites DIR/*.png. In a sweep folder
+    /// it redraws the sweep-*.png charts from DIR/sweep.json.
     Plot {
         /// A results folder, e.g. output/double11-spike.
         #[arg(value_name = "DIR")]

@@ -987,5 +987,10 @@ fn open_vs_closed_only_the_open_system_stays_down() {
         csv.contains(r#""{""kind"":""closed"""#),
         "workload quoted in CSV"
     );
-    assert!(!read(tmp.path(), "sweep-goodput_ratio.png").is_empty());
+    // `plot` on a sweep folder redraws its charts from sweep.json.
+    let chart = read(tmp.path(), "sweep-goodput_ratio.png");
+    std::fs::remove_file(tmp.path().join("sweep-goodput_ratio.png")).unwrap();
+    let o = retrysim(&["plot", tmp.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(read(tmp.path(), "sweep-goodput_ratio.png"), chart);
 }

@@ -327,13 +327,13 @@ mod tests {
             e.contains("timeseries.csv: line 1: no column `attempts`"),
             "{e}"
         );
-        let ts = "policy,t_start_s,attempts,attempt_error_share,cumulative_spend_usd\nq,0,1,,0\n";
+        let ts = "policy,t_start_s,attempts,attempt_error_share,cumulative_spend_usd,arrivals\nq,0,1,,0,1\n";
         let e = Results::parse(summary, ts, "").unwrap_err().to_string();
         assert!(
             e.contains("line 2: policy `q` is not in summary.json"),
             "{e}"
         );
-        let ts = "policy,t_start_s,attempts,attempt_error_share,cumulative_spend_usd\np,0,x,,0\n";
+        let ts = "policy,t_start_s,attempts,attempt_error_share,cumulative_spend_usd,arrivals\np,0,x,,0,1\n";
         let e = Results::parse(summary, ts, "").unwrap_err().to_string();
         assert!(e.contains("`x` is not a number"), "{e}");
     }
