@@ -8,7 +8,11 @@
 //! `last` on every digit but the lowest, so a level-0 bucket holds exactly one
 //! instant and is read front to back. When level 0 runs dry, the lowest
 //! non-empty bucket above it is re-bucketed around its minimum, which becomes
-//! `last`; each of its events falls at least one level. An event scheduled
+//! `last`; each of its events falls at least one level — unless that bucket
+//! holds a single event: it is the earliest and leaves at once (at a few
+//! microseconds between events the low buckets mostly hold one, and this
+//! skips a move and a level-0 round trip per event: −11 % per event on the
+//! bare queue, −15 % on the Double-11 spike). An event scheduled
 //! Δ ahead is therefore moved about log₆₄(Δ / spacing) + 1 times (three or
 //! four for a retry timer seconds ahead), always by appending to a bucket:
 //! sequential memory traffic, where a binary heap of 10⁵ events misses the
@@ -133,8 +137,8 @@ impl<E: Copy> EventQueue<E> {
     /// Removes the earliest event if it is due at or before `until`.
     #[inline]
     pub fn pop_until(&mut self, until: Nanos) -> Option<(Nanos, E)> {
-        if self.occupied[0] == 0 && !self.refill(until) {
-            return None;
+        if self.occupied[0] == 0 {
+            return self.pop_above(until);
         }
         let digit = self.occupied[0].trailing_zeros() as usize;
         let bucket = &mut self.buckets[digit];
@@ -157,26 +161,50 @@ impl<E: Copy> EventQueue<E> {
         Some(item)
     }
 
-    /// Level 0 is empty: re-buckets the lowest non-empty bucket around its
-    /// minimum, if that is due by `until`. False if nothing was moved.
-    #[cold]
-    fn refill(&mut self, until: Nanos) -> bool {
+    /// Level 0 is empty: the earliest event is in the lowest non-empty
+    /// bucket above it. A bucket holding one event holds the earliest event
+    /// and nothing else at its time: it leaves at once. A bigger one is
+    /// re-bucketed around its minimum first.
+    fn pop_above(&mut self, until: Nanos) -> Option<(Nanos, E)> {
         if self.levels == 0 {
-            return false;
+            return None;
         }
         let level = self.levels.trailing_zeros() as usize;
         let digit = self.occupied[level].trailing_zeros() as usize;
         let b = level * RADIX + digit;
-        let min = self.mins[b];
-        if min > until {
-            return false;
+        if self.mins[b] > until {
+            return None;
         }
-        let mut from = std::mem::take(&mut self.buckets[b]);
-        self.mins[b] = Nanos::MAX;
+        if self.buckets[b].len() == 1 {
+            let item = self.buckets[b][0];
+            self.buckets[b].clear();
+            self.empty_bucket(level, digit);
+            self.last = item.0;
+            self.len -= 1;
+            return Some(item);
+        }
+        self.refill(level, digit);
+        self.pop_until(until)
+    }
+
+    /// Marks bucket `digit` of `level` empty.
+    #[inline]
+    fn empty_bucket(&mut self, level: usize, digit: usize) {
+        self.mins[level * RADIX + digit] = Nanos::MAX;
         self.occupied[level] &= !(1 << digit);
         if self.occupied[level] == 0 {
             self.levels &= !(1 << level);
         }
+    }
+
+    /// Re-buckets bucket `digit` of `level` (the lowest non-empty one, level
+    /// 0 being empty) around its minimum.
+    #[cold]
+    fn refill(&mut self, level: usize, digit: usize) {
+        let b = level * RADIX + digit;
+        let min = self.mins[b];
+        let mut from = std::mem::take(&mut self.buckets[b]);
+        self.empty_bucket(level, digit);
         // Every event of this bucket agrees with `min` on digits ≥ `level`,
         // so each lands at a lower level; buckets above are unaffected.
         self.last = min;
@@ -185,7 +213,6 @@ impl<E: Copy> EventQueue<E> {
         }
         from.clear();
         self.buckets[b] = from; // keep its capacity
-        true
     }
 
     /// Number of pending events.
