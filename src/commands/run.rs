@@ -105,6 +105,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         write!(stdout, "{}", report::markdown::headline(&summary))?;
         if let Some(t) = report::markdown::metastability_table(&summary) {
             write!(stdout, "\nAfter the trigger:\n\n{t}")?;
+            writeln!(
+                stdout,
+                "\n{}",
+                report::markdown::metastability_note(&summary).replace('*', "")
+            )?;
         }
         if let Some(cost) = report::markdown::cost_table(&summary) {
             write!(stdout, "\nCost per replication:\n\n{cost}")?;

@@ -298,6 +298,7 @@ mod tests {
                 threshold: 0.05,
                 window: 1,
                 metastable: None,
+                trigger_scoped: None,
             })
             .into_iter()
             .collect();

@@ -19,13 +19,33 @@ pub struct RecoveryRule {
     /// Where and how metastability is judged; `None` when the scenario has
     /// no trigger that ended long enough before the end of the load.
     pub metastable: Option<SteadyWindow>,
+    /// With `triggers`: the search starts at the first failing bin at or
+    /// after the trigger (a trouble whose effect builds up is not
+    /// "recovered" before it began to hurt), and the window must end within
+    /// the load (recovering only because the load stopped is "never").
+    pub trigger_scoped: Option<TriggerScope>,
+}
+
+/// How recovery is scoped in scenarios with `triggers`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TriggerScope {
+    /// The end of the load: recovery windows must end by then.
+    pub load_end: Nanos,
+    /// Whether the search starts at the first failing bin (true for the
+    /// test from the trigger's start, false from its end).
+    pub from_first_failure: bool,
 }
 
 impl RecoveryRule {
-    /// The same test started at the trigger's end instead of its start.
+    /// The same test started at the trigger's end instead of its start
+    /// (there, being healthy at once counts as recovered at once).
     pub fn after_end(self) -> RecoveryRule {
         RecoveryRule {
             trigger: self.trigger_end,
+            trigger_scoped: self.trigger_scoped.map(|s| TriggerScope {
+                from_first_failure: false,
+                ..s
+            }),
             ..self
         }
     }
@@ -75,17 +95,27 @@ pub fn recovery_time(
     rule: RecoveryRule,
     run_end: Nanos,
 ) -> Option<Nanos> {
-    let first = rule.trigger.div_ceil(width);
+    let mut first = rule.trigger.div_ceil(width);
     let need = rule.window.div_ceil(width).max(1);
-    // Bins that end by the end of the run; bins past the stored signal are
-    // empty and pass.
-    let complete = run_end / width;
+    // Bins that end by the end of the run (or of the load, with triggers);
+    // bins past the stored signal are empty and pass.
+    let end = rule
+        .trigger_scoped
+        .map_or(run_end, |s| s.load_end.min(run_end));
+    let complete = end / width;
+    let pass = |i: u64| match signal.get(i as usize).copied().flatten() {
+        Some(share) => share <= rule.threshold,
+        None => true,
+    };
+    if rule.trigger_scoped.is_some_and(|s| s.from_first_failure) {
+        match (first..complete).find(|&i| !pass(i)) {
+            Some(i) => first = i,
+            None => return Some(0), // it never hurt
+        }
+    }
     let mut run = 0u64;
     for i in first..complete {
-        let pass = match signal.get(i as usize).copied().flatten() {
-            Some(share) => share <= rule.threshold,
-            None => true,
-        };
+        let pass = pass(i);
         run = if pass { run + 1 } else { 0 };
         if run == need {
             let start = (i + 1 - need) * width;
@@ -108,6 +138,7 @@ mod tests {
             threshold: 0.05,
             window: 3 * S,
             metastable: None,
+            trigger_scoped: None,
         }
     }
 
@@ -150,6 +181,40 @@ mod tests {
             ..w
         };
         assert_eq!(late.is_metastable(&series), None);
+    }
+
+    #[test]
+    fn with_triggers_recovery_starts_at_the_first_failure_and_ends_with_the_load() {
+        //           0     1     2     3     4     5     6     7     8     9
+        let sig = [0.0, 0.0, 0.0, 0.0, 0.6, 0.6, 0.0, 0.0, 0.0, 0.0].map(Some);
+        let scoped = |load_end, from_first_failure| RecoveryRule {
+            trigger_scoped: Some(TriggerScope {
+                load_end,
+                from_first_failure,
+            }),
+            ..rule(S)
+        };
+        // The plain rule counts the clean bins 1-3 before the trouble.
+        assert_eq!(recovery_time(&sig, S, rule(S), 10 * S), Some(0));
+        // Scoped: the search starts at bin 4, the first failing one.
+        assert_eq!(
+            recovery_time(&sig, S, scoped(10 * S, true), 10 * S),
+            Some(5 * S)
+        );
+        // A window that only fits after the load ended is "never".
+        assert_eq!(recovery_time(&sig, S, scoped(8 * S, true), 10 * S), None);
+        // Never failing: recovered at once.
+        let clean = [Some(0.0); 10];
+        assert_eq!(
+            recovery_time(&clean, S, scoped(10 * S, true), 10 * S),
+            Some(0)
+        );
+        // From the trigger's end, healthy at once counts as recovered at once.
+        let end = RecoveryRule {
+            trigger: 6 * S,
+            ..scoped(10 * S, false)
+        };
+        assert_eq!(recovery_time(&sig, S, end, 10 * S), Some(0));
     }
 
     #[test]

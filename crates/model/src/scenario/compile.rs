@@ -22,7 +22,7 @@ use crate::jitter::Jitter;
 use crate::outcome::Outcome;
 use crate::policy::Policy;
 use crate::rate_curve::RateCurve;
-use crate::recovery::{RecoveryRule, SteadyWindow};
+use crate::recovery::{RecoveryRule, SteadyWindow, TriggerScope};
 use crate::retry_after::{BeyondCap, RetryAfterPolicy};
 use crate::token_bucket::RetryAfterHeader;
 use crate::workload::Workload;
@@ -863,6 +863,10 @@ pub fn compile(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
             threshold: t,
             window,
             metastable,
+            trigger_scoped: (!spec.triggers.is_empty()).then_some(TriggerScope {
+                load_end: end_of_load,
+                from_first_failure: true,
+            }),
         },
         workload,
         clients,
