@@ -932,6 +932,26 @@ fn capacity_drop_grid_finds_where_the_service_stops_recovering() {
     );
     assert_eq!(cell_mean(&v, 3, "retry-quota", "metastable"), Some(0.0));
     assert!(!read(tmp.path(), "sweep-metastable.png").is_empty());
+    // Re-running resumes (nothing to compute) and prints the overview.
+    let o = retrysim(&[
+        "sweep",
+        "scenarios/capacity-drop.json",
+        "--set",
+        "triggers[0].capacity=0.9,0.3",
+        "--set",
+        "triggers[0].duration=5,20",
+        "-r",
+        "1",
+        "-o",
+        tmp.path().to_str().unwrap(),
+    ]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("runs metastable at the end of the load"),
+        "{out}"
+    );
+    let row = "| triggers[0].capacity=0.3, triggers[0].duration=20 | 1 of 1 | 1 of 1 | 0 of 1 |";
+    assert!(out.contains(row), "{out}");
 }
 
 #[test]

@@ -204,8 +204,9 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    assemble(&out, &man, &[cells_dir])?;
+    let doc = assemble(&out, &man, &[cells_dir])?;
     if !args.quiet {
+        print!("{}", overview(&doc));
         println!(
             "Wrote {}/{{sweep.csv, sweep.json, sweep-*.png}}",
             out.display()
@@ -245,9 +246,80 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One figure per cell and policy, as a Markdown table: the share of
+/// metastable runs when the scenario judges it, else the writes of a
+/// contended record, else the success rate.
+fn overview(doc: &Value) -> String {
+    let cells = doc["cells"].as_array().cloned().unwrap_or_default();
+    let has = |key: &str| {
+        cells.iter().any(|c| {
+            c["policies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["metrics"][key]["mean"].is_number())
+        })
+    };
+    let (key, what) = if has("metastable") {
+        ("metastable", "runs metastable at the end of the load")
+    } else if has("writes") {
+        ("writes", "writes sent (mean)")
+    } else {
+        ("success_rate", "success rate (mean)")
+    };
+    let Some(first) = cells.first() else {
+        return String::new();
+    };
+    let names: Vec<&str> = first["policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| p["name"].as_str().unwrap_or(""))
+        .collect();
+    let mut out = format!("\n{what}, per cell and policy:\n\n| cell |");
+    for n in &names {
+        out.push_str(&format!(" {n} |"));
+    }
+    out.push_str(&format!("\n|---|{}\n", "---|".repeat(names.len())));
+    for c in &cells {
+        let params: Vec<String> = c["params"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(path, v)| {
+                let v = match v {
+                    Value::Object(o) => o
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .unwrap_or("{…}")
+                        .to_string(),
+                    other => other.to_string(),
+                };
+                format!("{path}={v}")
+            })
+            .collect();
+        out.push_str(&format!("| {} |", params.join(", ")));
+        for p in c["policies"].as_array().into_iter().flatten() {
+            let m = &p["metrics"][key];
+            let cell = match (m["mean"].as_f64(), m["n"].as_u64()) {
+                (Some(x), Some(n)) if key == "metastable" => {
+                    format!("{} of {n}", (x * n as f64).round())
+                }
+                (Some(x), _) if key == "writes" => format!("{x:.0}"),
+                (Some(x), _) => format!("{:.1} %", 100.0 * x),
+                (None, _) => "–".into(),
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
 /// Collects every cell of the grid from `dirs` (each exactly once) and
-/// writes sweep.csv and sweep.json in grid order.
-fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<()> {
+/// writes sweep.csv and sweep.json in grid order; returns sweep.json.
+fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<Value> {
     let axes: Vec<Axis> = serde_json::from_value(man["axes"].clone())?;
     let replications = man["replications"].as_u64().unwrap_or(0);
     let total = man["cells"].as_u64().unwrap_or(0) as usize;
@@ -364,5 +436,6 @@ fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<()> {
         ("sweep.json".into(), json_text.into_bytes()),
     ];
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
-    output::write_all(out, &files)
+    output::write_all(out, &files)?;
+    Ok(doc)
 }
