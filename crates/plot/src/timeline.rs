@@ -93,7 +93,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                         .iter()
                         .filter(|pt| pt.t <= x_end)
                         .map(|pt| (pt.t, rate(pt.attempts))),
-                    c.stroke_width(2),
+                    c.stroke_width(width(i, r.policies.len())),
                 ))
                 .map_err(&e)?
                 .label(label)
@@ -188,7 +188,10 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
             runs.push(run);
             for run in runs {
                 chart
-                    .draw_series(LineSeries::new(run, c.stroke_width(2)))
+                    .draw_series(LineSeries::new(
+                        run,
+                        c.stroke_width(width(i, r.policies.len())),
+                    ))
                     .map_err(&e)?;
             }
             if let Some(rec) = p.figure("error_recovery_s").mean {
@@ -209,4 +212,14 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
 /// Whether two series have the same arrivals bin by bin.
 fn same_arrivals(a: &[crate::results::Point], b: &[crate::results::Point]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.arrivals == y.arrivals)
+}
+
+/// Line width of policy `i` of `n`: earlier policies are drawn wider, so a
+/// policy whose line coincides with a later one still shows around it.
+fn width(i: usize, n: usize) -> u32 {
+    if n <= 1 {
+        2
+    } else {
+        2 + ((n - 1 - i) * 3).div_ceil(n - 1) as u32
+    }
 }
