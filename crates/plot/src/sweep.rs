@@ -119,7 +119,13 @@ pub fn render_sweep(sweep_json: &str) -> Result<Vec<Chart>, PlotError> {
     for (key, caption, scale) in FIGURES {
         let present = (0..s.cells.len())
             .any(|c| (0..s.policies.len()).any(|p| figure(&s, c, p, key).0.is_some()));
-        if !present {
+        // Without triggers recovery after the end is recovery itself.
+        let same_as = |other: &str| {
+            (0..s.cells.len()).all(|c| {
+                (0..s.policies.len()).all(|p| figure(&s, c, p, key).0 == figure(&s, c, p, other).0)
+            })
+        };
+        if !present || (key == "user_recovery_after_end_s" && same_as("user_recovery_s")) {
             continue;
         }
         // Bars for values that are not numbers, and for a few numbers (lines
