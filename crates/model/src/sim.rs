@@ -25,10 +25,12 @@ use retrysim_engine::{EventQueue, Nanos, Process, SimRng, stream};
 use crate::budget::money_guard::Level;
 use crate::budget::{ClientGuards, GuardsConfig};
 use crate::faults::{Fault, OutageMode, outage_at};
+use crate::jitter::Jitter;
 use crate::metrics::RunMetrics;
 use crate::outcome::{FailureReason, Outcome};
 use crate::policy::Policy;
-use crate::request::{Request, Requests};
+use crate::request::{Extras, Request, Requests};
+use crate::retry_after::RetryAfterPolicy;
 use crate::scenario::Scenario;
 use crate::token_bucket::{Admission, TokenBucket};
 use crate::workers::{Arrival, Job, Workers};
@@ -127,6 +129,13 @@ pub struct Simulation<'a> {
     version: u32,
     /// Factor on service times (a capacity drop's slowdown; 1 outside).
     slowdown: f64,
+    /// Whether requests carry [`Extras`]: prices, guards, decorrelated
+    /// jitter or an obeyed Retry-After need them; nothing else reads them.
+    uses_extras: bool,
+    /// Whether the policy's jitter remembers its previous delay.
+    keeps_previous: bool,
+    /// Whether the policy reads Retry-After.
+    reads_retry_after: bool,
 }
 
 impl<'a> Simulation<'a> {
@@ -173,6 +182,12 @@ impl<'a> Simulation<'a> {
             finished_users: Vec::new(),
             version: 0,
             slowdown: 1.0,
+            uses_extras: scenario.cost.is_some()
+                || !policy.guards.is_empty()
+                || matches!(policy.jitter, Jitter::Decorrelated)
+                || policy.retry_after != RetryAfterPolicy::Ignore,
+            keeps_previous: matches!(policy.jitter, Jitter::Decorrelated),
+            reads_retry_after: policy.retry_after != RetryAfterPolicy::Ignore,
         }
     }
 
@@ -306,14 +321,21 @@ impl<'a> Simulation<'a> {
             .map_or(0.0, |c| c.sample(&mut self.rng_requests)) as f32;
         let bad =
             s.client_error_share > 0.0 && self.rng_requests.random::<f64>() < s.client_error_share;
-        let req = self.requests.insert(Request {
-            arrival: now,
+        let extras = self.uses_extras.then_some(Extras {
             client,
             cost,
-            bad,
             previous_delay: self.policy.backoff.base,
-            ..Request::default()
+            retry_after: NO_RETRY_AFTER,
+            ..Extras::default()
         });
+        let req = self.requests.insert(
+            Request {
+                arrival: now,
+                bad,
+                ..Request::default()
+            },
+            extras,
+        );
         self.metrics.arrivals += 1;
         self.metrics.peak_in_flight = self.metrics.peak_in_flight.max(self.requests.live());
         self.metrics.series.at(now).arrivals += 1;
@@ -331,7 +353,7 @@ impl<'a> Simulation<'a> {
     /// throttling, money guard. `Err` fails the request.
     fn pre_attempt_guards(&mut self, now: Nanos, req: u32) -> Result<(), FailureReason> {
         let cfg: &GuardsConfig = &self.policy.guards;
-        let r = self.requests.get_mut(req);
+        let r = self.requests.extras_mut(req);
         let g = &mut self.guards[r.client as usize];
         if let (Some(c), Some(b)) = (&cfg.circuit_breaker, g.circuit_breaker.as_mut()) {
             r.breaker_epoch = b.allow(c, now).ok_or(FailureReason::CircuitOpen)?;
@@ -368,7 +390,8 @@ impl<'a> Simulation<'a> {
             deadline = deadline.min(r.arrival + d);
         }
         r.attempt_deadline = deadline;
-        let (generation, cost, bad) = (r.generation, r.cost, r.bad);
+        let (generation, bad) = (r.generation, r.bad);
+        let cost = self.cost_of(req);
         self.metrics.attempts += 1;
         self.metrics.series.bin(bin).attempts += 1;
         let fault = if self.scenario.faults.any() {
@@ -586,9 +609,20 @@ impl<'a> Simulation<'a> {
         } else {
             Outcome::Conflict
         };
-        let cost = self.requests.get(req).cost;
+        let cost = self.cost_of(req);
         self.bill(now, req, generation, cost);
         self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
+    }
+
+    /// Dollars one served attempt of `req` costs (0 when unpriced, without
+    /// touching the request's extras).
+    #[inline]
+    fn cost_of(&self, req: u32) -> f32 {
+        if self.metrics.priced {
+            self.requests.extras(req).cost
+        } else {
+            0.0
+        }
     }
 
     /// A served attempt is billed; unused if its client stopped waiting.
@@ -650,9 +684,10 @@ impl<'a> Simulation<'a> {
             return self.arm_timeout(req, q);
         }
         let t = at + self.scenario.latency.sample(&mut self.rng_network);
-        let r = self.requests.get_mut(req);
-        if t < r.attempt_deadline {
-            r.retry_after = retry_after;
+        if t < self.requests.get(req).attempt_deadline {
+            if self.reads_retry_after && outcome == Outcome::RateLimited {
+                self.requests.extras_mut(req).retry_after = retry_after;
+            }
             q.schedule(
                 t,
                 Event::Response {
@@ -692,7 +727,7 @@ impl<'a> Simulation<'a> {
     /// The guards that learn from every attempt's result.
     fn post_attempt_guards(&mut self, now: Nanos, req: u32, outcome: Outcome) {
         let cfg: &GuardsConfig = &self.policy.guards;
-        let r = *self.requests.get(req);
+        let r = *self.requests.extras(req);
         let g = &mut self.guards[r.client as usize];
         let success = outcome == Outcome::Success;
         let accepted = success || outcome == Outcome::ClientError;
@@ -748,7 +783,7 @@ impl<'a> Simulation<'a> {
     /// The budgets that ration retries; false refuses this retry.
     fn retry_budget_allows(&mut self, now: Nanos, req: u32, failed: Outcome) -> bool {
         let cfg: &GuardsConfig = &self.policy.guards;
-        let r = self.requests.get_mut(req);
+        let r = self.requests.extras_mut(req);
         let g = &mut self.guards[r.client as usize];
         if let Some(t) = &g.grpc_throttle
             && !t.allows_retry()
@@ -791,13 +826,17 @@ impl<'a> Simulation<'a> {
             if !self.retry_budget_allows(now, req, outcome) {
                 return self.fail(now, req, FailureReason::BudgetRefused);
             }
-            let client = self.requests.get(req).client as usize;
+            let client = self.requests.extras(req).client as usize;
             if let (Some(c), Some(m)) = (&policy.guards.money, &self.guards[client].money) {
                 strict = c.strict && m.level(c) == Level::Critical;
             }
         }
+        let mut previous = if self.keeps_previous {
+            self.requests.extras(req).previous_delay
+        } else {
+            policy.backoff.base
+        };
         let r = self.requests.get_mut(req);
-        let mut previous = r.previous_delay;
         let retry = r.attempts as u32 - 1;
         let Some(wait) = policy.retry_delay(
             retry,
@@ -815,31 +854,31 @@ impl<'a> Simulation<'a> {
         {
             return self.fail(now, req, FailureReason::Deadline);
         }
-        r.previous_delay = previous;
-        q.schedule(
-            at,
-            Event::Send {
-                req,
-                generation: r.generation,
-            },
-        );
+        let generation = r.generation;
+        if self.keeps_previous {
+            self.requests.extras_mut(req).previous_delay = previous;
+        }
+        q.schedule(at, Event::Send { req, generation });
     }
 
     fn succeed(&mut self, now: Nanos, req: u32) {
         let r = *self.requests.get(req);
+        let cost = self.cost_of(req);
         let m = &mut self.metrics;
         m.succeeded += 1;
-        m.cost_useful += r.cost as f64;
+        m.cost_useful += cost as f64;
         m.latency.record(now - r.arrival);
         m.success_by_attempt[r.attempts as usize - 1] += 1;
         m.series.at(r.arrival).succeeded += 1;
-        if let (Some(c), Some(quota)) = (
-            &self.policy.guards.retry_quota,
-            self.guards
-                .get_mut(r.client as usize)
-                .and_then(|g| g.retry_quota.as_mut()),
-        ) {
-            quota.on_success(c, r.quota_acquired as u32);
+        if let Some(c) = &self.policy.guards.retry_quota {
+            let x = *self.requests.extras(req);
+            if let Some(quota) = self
+                .guards
+                .get_mut(x.client as usize)
+                .and_then(|g| g.retry_quota.as_mut())
+            {
+                quota.on_success(c, x.quota_acquired as u32);
+            }
         }
         self.request_ended(now, req);
     }
@@ -908,7 +947,13 @@ impl Process for Simulation<'_> {
                 outcome,
             } => {
                 if self.requests.is_current(req, generation) {
-                    let retry_after = self.requests.get(req).retry_after;
+                    // Only a 429 carries Retry-After, and only a policy that
+                    // reads it stored it.
+                    let retry_after = if self.reads_retry_after && outcome == Outcome::RateLimited {
+                        self.requests.extras(req).retry_after
+                    } else {
+                        NO_RETRY_AFTER
+                    };
                     self.end_attempt(now, req, outcome, retry_after, q);
                 }
             }
