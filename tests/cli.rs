@@ -317,19 +317,18 @@ fn every_shipped_scenario_runs() {
     }
 }
 
+/// Runs a shipped scenario with `reps` replications into a temporary
+/// folder; fails the test if the run fails.
+fn run_shipped(file: &str, reps: &str) -> (tempfile::TempDir, Output) {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = retrysim(&["run", file, "-r", reps, "-o", tmp.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{file}: {}", text(&o.stderr));
+    (tmp, o)
+}
+
 #[test]
 fn budget_race_reserve_holds_the_limit_and_post_overshoot_is_reported() {
-    let tmp = tempfile::tempdir().unwrap();
-    let o = retrysim(&[
-        "run",
-        "scenarios/budget-race.json",
-        "-r",
-        "3",
-        "-q",
-        "-o",
-        tmp.path().to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (tmp, _) = run_shipped("scenarios/budget-race.json", "3");
     let summary = summary_of(tmp.path());
     let metric = |policy: usize, key: &str| {
         summary["policies"][policy]["metrics"][key]["mean"]
@@ -876,16 +875,7 @@ fn sweep_shipped(file: &str, extra: &[&str]) -> (tempfile::TempDir, serde_json::
 
 #[test]
 fn metastable_spike_storm_outlives_the_spike_unless_a_budget_stops_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let o = retrysim(&[
-        "run",
-        "scenarios/metastable-spike.json",
-        "-r",
-        "2",
-        "-o",
-        tmp.path().to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (tmp, o) = run_shipped("scenarios/metastable-spike.json", "2");
     assert!(text(&o.stdout).contains("After the trigger"));
     let s = summary_of(tmp.path());
     let fig = |p: usize, k: &str| s["policies"][p]["metrics"][k]["mean"].as_f64();
