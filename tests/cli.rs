@@ -16,6 +16,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts that the command refused its input (exit 2) saying `needle`.
+fn refused(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(needle), "{}", text(&o.stderr));
+}
+
 fn tiny() -> String {
     format!("{}/tests/data/tiny-spike.json", env!("CARGO_MANIFEST_DIR"))
 }
@@ -537,22 +543,12 @@ fn check_reports_broken_claim_and_scenario_files() {
     std::fs::write(&bad_scenario, "{ \"name\": ").unwrap();
     claim["scenario"] = bad_scenario.display().to_string().into();
     let o = check_claim(tmp.path(), &claim, &[]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("bad.json:1:"),
-        "{}",
-        text(&o.stderr)
-    );
+    refused(&o, "bad.json:1:");
 
     let file = tmp.path().join("claim.json");
     std::fs::write(&file, "{\"id\": \"X\", \"sorce\": 1}").unwrap();
     let o = retrysim(&["check", file.to_str().unwrap(), "-q"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("unknown field `sorce`"),
-        "{}",
-        text(&o.stderr)
-    );
+    refused(&o, "unknown field `sorce`");
 }
 
 #[test]
@@ -652,12 +648,7 @@ fn sharded_sweep_merges_into_the_same_bytes_as_the_whole_sweep() {
         merged.path().to_str().unwrap(),
         shards[0].path().to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("cells missing"),
-        "{}",
-        text(&o.stderr)
-    );
+    refused(&o, "cells missing");
     let s0 = shards[0].path().to_str().unwrap();
     let o = retrysim(&[
         "merge",
@@ -668,12 +659,7 @@ fn sharded_sweep_merges_into_the_same_bytes_as_the_whole_sweep() {
         shards[1].path().to_str().unwrap(),
         shards[2].path().to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("duplicated cells"),
-        "{}",
-        text(&o.stderr)
-    );
+    refused(&o, "duplicated cells");
 }
 
 #[test]
@@ -757,12 +743,7 @@ fn bad_sweep_paths_and_values_name_the_field() {
         "-o",
         out,
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("servce.limiter.rate: the scenario has no `servce`"),
-        "{}",
-        text(&o.stderr)
-    );
+    refused(&o, "servce.limiter.rate: the scenario has no `servce`");
     let o = retrysim(&[
         "sweep",
         &scenario,
@@ -803,12 +784,7 @@ fn a_results_folder_is_not_mixed_with_another_scenarios_files() {
         "-o",
         dir,
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("holds the results of `run tiny-spike`"),
-        "{}",
-        text(&o.stderr)
-    );
+    refused(&o, "holds the results of `run tiny-spike`");
     assert_eq!(read(tmp.path(), "summary.json"), before);
     // With --force it is replaced; the priced run adds cost.png …
     let o = retrysim(&[
@@ -843,12 +819,7 @@ fn a_results_folder_is_not_mixed_with_another_scenarios_files() {
     let other = tempfile::tempdir().unwrap();
     std::fs::write(other.path().join("notes.txt"), "mine").unwrap();
     let o = retrysim(&["run", &tiny(), "-q", "-o", other.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("was not written by retrysim"),
-        "{}",
-        text(&o.stderr)
-    );
+    refused(&o, "was not written by retrysim");
 }
 
 /// The mean of `key` for policy `policy` in sweep cell `cell`.

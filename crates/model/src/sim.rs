@@ -1538,9 +1538,15 @@ mod tests {
         assert!(m.failed.iter().sum::<u64>() > 0 && m.succeeded > 0);
     }
 
-    /// One contended record, 10 ms one way.
-    const RECORD: &str = r#"{"contention": {}}"#;
-    const TEN_MS: &str = r#""network": {"latency": {"kind": "constant", "value": 0.01}},"#;
+    /// `n` clients at t = 0 on one contended record, 10 ms one way.
+    fn on_record(n: u32, policy: &str) -> RunMetrics {
+        let latency = r#""network": {"latency": {"kind": "constant", "value": 0.01}},"#;
+        run_replication(
+            &full(&batch(n), r#"{"contention": {}}"#, latency, policy),
+            0,
+            0,
+        )
+    }
 
     #[test]
     fn contention_the_second_of_two_writes_on_the_same_read_conflicts() {
@@ -1548,13 +1554,7 @@ mod tests {
         // first scheduled wins; the second conflicts (409), retries at once
         // (its answer is back at 40 ms), reads version 1 at 50 ms and its
         // write wins at 70 ms; the answer is back at 80 ms.
-        let s = full(
-            &batch(2),
-            RECORD,
-            TEN_MS,
-            r#"{"name": "p", "max_attempts": 2}"#,
-        );
-        let m = run_replication(&s, 0, 0);
+        let m = on_record(2, r#"{"name": "p", "max_attempts": 2}"#);
         assert_eq!(m.succeeded, 2);
         assert_eq!(
             m.success_by_attempt,
@@ -1573,8 +1573,7 @@ mod tests {
 
     #[test]
     fn contention_without_retries_only_the_first_write_wins() {
-        let s = full(&batch(3), RECORD, TEN_MS, r#"{"name": "p"}"#);
-        let m = run_replication(&s, 0, 0);
+        let m = on_record(3, r#"{"name": "p"}"#);
         assert_eq!(m.succeeded, 1);
         assert_eq!(m.outcomes[Outcome::Conflict as usize], 2);
         assert_eq!(
@@ -1589,13 +1588,7 @@ mod tests {
         // Both read at 10 ms and write at 30 ms, after their 25 ms timeout:
         // the record does not know the clients left, so both writes are
         // served (the first wins) and neither answer is used.
-        let s = full(
-            &batch(2),
-            RECORD,
-            TEN_MS,
-            r#"{"name": "p", "timeout": 0.025}"#,
-        );
-        let m = run_replication(&s, 0, 0);
+        let m = on_record(2, r#"{"name": "p", "timeout": 0.025}"#);
         assert_eq!(m.writes, 2);
         assert_eq!(m.duplicate_attempts, 2, "both writes served, nobody waited");
         assert_eq!(m.outcomes[Outcome::Timeout as usize], 2);
