@@ -255,7 +255,18 @@ fn help_explains_every_run_option_and_its_default() {
 fn bad_replications_flag_is_refused() {
     let o = retrysim(&["run", &tiny(), "-r", "0"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("--replications must be between 1"));
+    assert!(
+        text(&o.stderr).contains("invalid scenario: --replications: must be between 1"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// `check -r 0` used to run and exit 1 with a message about verdicts.
+#[test]
+fn regression_check_refuses_zero_replications_as_bad_input() {
+    let o = retrysim(&["check", "scenarios/claims/s0-1.json", "-r", "0", "-q"]);
+    refused(&o, "--replications: must be between 1 and 100000, got 0");
 }
 
 fn shipped_scenarios() -> Vec<PathBuf> {
@@ -697,10 +708,12 @@ fn resumed_sweep_skips_complete_cells_and_redoes_broken_ones() {
     let cells = dir.path().join("cells");
     std::fs::write(cells.join("cell-000001.json"), "{\"key\": \"trunc").unwrap();
     std::fs::remove_file(cells.join("cell-000002.json")).unwrap();
-    let untouched = std::fs::metadata(cells.join("cell-000000.json"))
-        .unwrap()
-        .modified()
-        .unwrap();
+    // A complete cell, re-serialised with other whitespace: the same
+    // result in bytes no run writes, so a rewrite would show.
+    let complete = cells.join("cell-000000.json");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&complete).unwrap()).unwrap();
+    let marked = serde_json::to_string_pretty(&v).unwrap() + "\n";
+    std::fs::write(&complete, &marked).unwrap();
     let scenario = tiny();
     let o = retrysim(&[
         "sweep",
@@ -721,11 +734,9 @@ fn resumed_sweep_skips_complete_cells_and_redoes_broken_ones() {
         text(&o.stderr)
     );
     assert_eq!(
-        std::fs::metadata(cells.join("cell-000000.json"))
-            .unwrap()
-            .modified()
-            .unwrap(),
-        untouched
+        text(&std::fs::read(&complete).unwrap()),
+        marked,
+        "a complete cell is reused, not recomputed"
     );
     assert_eq!(read(dir.path(), "sweep.csv"), csv);
 }

@@ -6,30 +6,30 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use rand::Rng;
 use retrysim_engine::{EventQueue, stream};
-use retrysim_model::run_replication;
+use retrysim_model::{Overrides, run_replication};
 
 use crate::cli::BenchArgs;
 use crate::scenario_file;
 
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     bare_queue(args.queue_size);
-    let scenario = scenario_file::load(&args.scenario)?;
+    let scenario = scenario_file::load(&args.scenario, Default::default())?;
     println!(
         "\nscenario {} — one replication per policy, one thread:",
-        scenario.name
+        scenario.name()
     );
     println!(
         "{:<28} {:>12} {:>12} {:>10} {:>12} {:>12} {:>9}",
         "policy", "events", "attempts", "seconds", "events/s", "attempts/s", "pending"
     );
     let (mut ev, mut at, mut secs) = (0u64, 0u64, 0f64);
-    for (i, p) in scenario.policies.iter().enumerate() {
+    for (i, p) in scenario.policies().iter().enumerate() {
         let t = Instant::now();
         let m = run_replication(&scenario, i, 0);
         let s = t.elapsed().as_secs_f64();
         println!(
             "{:<28} {:>12} {:>12} {:>10.3} {:>12} {:>12} {:>9}",
-            p.name,
+            p.name(),
             m.events,
             m.attempts,
             s,
@@ -54,7 +54,11 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         println!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0);
     }
     if args.scaling {
-        scaling(&scenario, args.replications)?;
+        let overrides = Overrides {
+            replications: Some(args.replications),
+            seed: None,
+        };
+        scaling(&scenario_file::load(&args.scenario, overrides)?)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -84,9 +88,8 @@ fn bare_queue(size: usize) {
     );
 }
 
-fn scaling(scenario: &retrysim_model::Scenario, reps: u32) -> Result<()> {
-    let mut s = scenario.clone();
-    s.replications = reps;
+fn scaling(s: &retrysim_model::Scenario) -> Result<()> {
+    let reps = s.replications();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut times = Vec::new();
     for threads in [1, cores] {
@@ -95,7 +98,7 @@ fn scaling(scenario: &retrysim_model::Scenario, reps: u32) -> Result<()> {
             .build()
             .context("thread pool")?;
         let t = Instant::now();
-        let summary = pool.install(|| retrysim_experiment::run(&s, &|| ()));
+        let summary = pool.install(|| retrysim_experiment::run(s, &|| ()));
         let secs = t.elapsed().as_secs_f64();
         let attempts: f64 = summary
             .policies
@@ -106,7 +109,7 @@ fn scaling(scenario: &retrysim_model::Scenario, reps: u32) -> Result<()> {
         println!(
             "{threads} thread(s): {} replications × {} policies in {secs:.2} s = {} attempts/s",
             reps,
-            s.policies.len(),
+            s.policies().len(),
             rate(attempts / secs)
         );
         times.push(secs);

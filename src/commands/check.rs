@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use retrysim_experiment::claims::{self, Check, ClaimResult, ClaimSpec};
+use retrysim_model::Overrides;
 
 use crate::cli::CheckArgs;
 use crate::{output, scenario_file};
@@ -77,25 +78,21 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         if summaries.contains_key(&path) {
             continue;
         }
-        let mut scenario = scenario_file::load(&path)?;
-        if let Some(r) = args.replications {
-            scenario.replications = r;
-            scenario.spec.replications = r;
-        }
-        if let Some(s) = args.seed {
-            scenario.seed = s;
-            scenario.spec.seed = s;
-        }
+        let overrides = Overrides {
+            replications: args.replications,
+            seed: args.seed,
+        };
+        let scenario = scenario_file::load(&path, overrides)?;
         if !args.quiet && !std::io::stderr().is_terminal() {
             eprintln!(
                 "running {} ({} policies × {} replications)",
-                scenario.name,
-                scenario.policies.len(),
-                scenario.replications
+                scenario.name(),
+                scenario.policies().len(),
+                scenario.replications()
             );
         }
-        let total = scenario.policies.len() as u64 * scenario.replications as u64;
-        let bar = crate::progress::bar(total, "runs", scenario.name.clone(), args.quiet);
+        let total = scenario.policies().len() as u64 * scenario.replications() as u64;
+        let bar = crate::progress::bar(total, "runs", scenario.name().to_string(), args.quiet);
         let summary = pool.install(|| retrysim_experiment::run(&scenario, &|| bar.inc(1)));
         bar.finish_and_clear();
         summaries.insert(path, summary);

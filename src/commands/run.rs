@@ -4,9 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use retrysim_experiment::report;
-use retrysim_model::scenario::compile::MAX_REPLICATIONS;
+use retrysim_model::Overrides;
 
 use crate::cli::RunArgs;
 use crate::{output, scenario_file};
@@ -25,18 +25,11 @@ const RUN_FILES: &[&str] = &[
 ];
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    let mut scenario = scenario_file::load(&args.scenario)?;
-    if let Some(r) = args.replications {
-        if !(1..=MAX_REPLICATIONS).contains(&r) {
-            bail!("--replications must be between 1 and {MAX_REPLICATIONS}, got {r}");
-        }
-        scenario.replications = r;
-        scenario.spec.replications = r;
-    }
-    if let Some(s) = args.seed {
-        scenario.seed = s;
-        scenario.spec.seed = s;
-    }
+    let overrides = Overrides {
+        replications: args.replications,
+        seed: args.seed,
+    };
+    let scenario = scenario_file::load(&args.scenario, overrides)?;
     let threads = args.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -45,18 +38,18 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
-    output::claim_folder(&out_dir, "run", &scenario.name, args.force)?;
+        .unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
+    output::claim_folder(&out_dir, "run", scenario.name(), args.force)?;
 
-    let total = scenario.policies.len() as u64 * scenario.replications as u64;
+    let total = scenario.policies().len() as u64 * scenario.replications() as u64;
     let bar = crate::progress::bar(
         total,
         "runs",
         format!(
             "{}: {} policies × {} replications",
-            scenario.name,
-            scenario.policies.len(),
-            scenario.replications
+            scenario.name(),
+            scenario.policies().len(),
+            scenario.replications()
         ),
         args.quiet,
     );
@@ -64,9 +57,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         // No progress bar off a terminal: say once what is running.
         eprintln!(
             "running {}: {} policies × {} replications on {} threads",
-            scenario.name,
-            scenario.policies.len(),
-            scenario.replications,
+            scenario.name(),
+            scenario.policies().len(),
+            scenario.replications(),
             pool.current_num_threads()
         );
     }
@@ -93,14 +86,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
     output::write_all(&out_dir, &files)?;
     let written: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
-    output::finish_folder(&out_dir, "run", &scenario.name, RUN_FILES, &written)?;
+    output::finish_folder(&out_dir, "run", scenario.name(), RUN_FILES, &written)?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         writeln!(
             stdout,
             "{}: {}\n",
-            scenario.name,
-            report::markdown::replication_line(scenario.replications, scenario.seed)
+            scenario.name(),
+            report::markdown::replication_line(scenario.replications(), scenario.seed())
         )?;
         write!(stdout, "{}", report::markdown::headline(&summary))?;
         if let Some(t) = report::markdown::metastability_table(&summary) {

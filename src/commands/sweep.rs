@@ -10,7 +10,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
 use retrysim_experiment::report::csv::{field, num};
 use retrysim_experiment::sweep::{self, Axis, AxisSpec, Cell};
-use retrysim_model::Scenario;
+use retrysim_model::{Overrides, Scenario};
 use serde_json::{Value, json};
 
 use crate::cli::{MergeArgs, SweepArgs};
@@ -55,10 +55,16 @@ struct Plan {
 }
 
 fn plan(args: &SweepArgs) -> Result<Plan> {
-    let base = scenario_file::load(&args.scenario)?;
+    let base = scenario_file::load(
+        &args.scenario,
+        Overrides {
+            replications: args.replications,
+            seed: args.seed,
+        },
+    )?;
     let file = args.scenario.display();
     let mut axes: Vec<Axis> = Vec::new();
-    for (path, spec) in base.spec.sweep.clone().unwrap_or_default() {
+    for (path, spec) in base.spec().sweep.clone().unwrap_or_default() {
         let spec: AxisSpec = serde_json::from_value(spec).map_err(|_| {
             anyhow!(
                 "{file}: sweep.{path}: give a list of values or {{\"from\", \"to\", \"steps\"}}"
@@ -77,11 +83,10 @@ fn plan(args: &SweepArgs) -> Result<Plan> {
     if axes.is_empty() {
         bail!("{file}: nothing to sweep: add a `sweep` block to the scenario or --set PATH=V1,V2");
     }
-    let mut doc = serde_json::to_value(&base.spec).context("scenario as JSON")?;
+    let mut doc = serde_json::to_value(base.spec()).context("scenario as JSON")?;
     doc.as_object_mut().map(|o| o.remove("sweep"));
-    let replications = args.replications.unwrap_or(base.replications);
-    doc["replications"] = json!(replications);
-    let seed = args.seed.unwrap_or(base.seed);
+    let replications = base.replications();
+    let seed = base.seed();
     let mut cells = sweep::grid(&axes, seed).map_err(|e| anyhow!("{file}: {e}"))?;
     if let Some(s) = &args.shard {
         let (k, n) = parse_shard(s)?;
@@ -102,7 +107,7 @@ fn plan(args: &SweepArgs) -> Result<Plan> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Plan {
-        name: base.name,
+        name: base.name().to_string(),
         axes,
         cells,
         replications,
@@ -169,7 +174,7 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
             plan.name,
             plan.cells.len(),
             plan.cells.len() - todo.len(),
-            plan.cells.first().map_or(0, |c| c.1.policies.len()),
+            plan.cells.first().map_or(0, |c| c.1.policies().len()),
             plan.replications
         );
     }

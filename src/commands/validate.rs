@@ -10,13 +10,13 @@ use crate::scenario_file;
 pub fn run(files: &[PathBuf]) -> Result<ExitCode> {
     let mut bad = 0;
     for f in files {
-        match scenario_file::load(f) {
+        match scenario_file::load(f, Default::default()) {
             Ok(s) => println!(
                 "ok: {} ({}: {} policies, {} replications)",
                 f.display(),
-                s.name,
-                s.policies.len(),
-                s.replications
+                s.name(),
+                s.policies().len(),
+                s.replications()
             ),
             Err(e) => {
                 eprintln!("error: {e:#}");

@@ -11,15 +11,15 @@ use crate::summary::{
     MetastableInfo, PolicySummary, RecoveryInfo, SeriesSum, Summary, TriggerInfo,
 };
 
-/// Runs every policy of `scenario` for `scenario.replications` replications
+/// Runs every policy of `scenario` for `scenario.replications()` replications
 /// on the current rayon pool. `progress` is called once per finished
 /// replication (from worker threads).
 ///
 /// Replication `i` of every policy draws the same arrivals (common random
 /// numbers), so differences between policies are not sampling noise.
 pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
-    let reps = scenario.replications;
-    let policies = scenario.policies.len();
+    let reps = scenario.replications();
+    let policies = scenario.policies().len();
     let mut acc: Vec<Accumulator> = (0..policies).map(|_| Accumulator::default()).collect();
 
     // Tasks are policy-major; they run in parallel a chunk at a time and are
@@ -43,29 +43,29 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
         }
     }
 
-    let bin_s = nanos_to_secs(scenario.bin);
+    let bin_s = nanos_to_secs(scenario.bin());
     // Every policy's series gets the same length, for a tidy CSV.
     let bins = acc.iter().map(|a| a.series.len()).max().unwrap_or(0);
     let policies = scenario
-        .policies
+        .policies()
         .iter()
         .zip(acc)
-        .map(|(p, a)| a.finish(&p.name, reps, bin_s, bins))
+        .map(|(p, a)| a.finish(p.name(), reps, bin_s, bins))
         .collect();
     Summary {
         tool: format!("retrysim {}", env!("CARGO_PKG_VERSION")),
-        scenario: scenario.spec.clone(),
+        scenario: scenario.spec().clone(),
         recovery: RecoveryInfo {
-            trigger_s: nanos_to_secs(scenario.recovery.trigger),
-            threshold: scenario.recovery.threshold,
-            window_s: nanos_to_secs(scenario.recovery.window),
+            trigger_s: nanos_to_secs(scenario.recovery().trigger),
+            threshold: scenario.recovery().threshold,
+            window_s: nanos_to_secs(scenario.recovery().window),
             bin_s,
             signals: "error_recovery_s: share of attempts sent in a bin that failed (the 429 dashboard); \
                       user_recovery_s: share of requests arriving in a bin that finally failed (what users feel); \
                       *_after_end_s: the same, measured from the last trigger's end",
-            trigger_end_s: nanos_to_secs(scenario.recovery.trigger_end),
+            trigger_end_s: nanos_to_secs(scenario.recovery().trigger_end),
             triggers: scenario
-                .spec
+                .spec()
                 .triggers
                 .iter()
                 .map(|t| {
@@ -77,7 +77,7 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
                     }
                 })
                 .collect(),
-            metastable: scenario.recovery.metastable.map(|w| MetastableInfo {
+            metastable: scenario.recovery().metastable.map(|w| MetastableInfo {
                 from_s: nanos_to_secs(w.from),
                 to_s: nanos_to_secs(w.to),
                 margin: w.margin,
@@ -97,7 +97,7 @@ struct Accumulator {
 
 impl Accumulator {
     fn add(&mut self, scenario: &Scenario, m: RunMetrics) {
-        let scalars = m.scalars(scenario.recovery);
+        let scalars = m.scalars(*scenario.recovery());
         if self.keys.is_empty() {
             self.keys = scalars.iter().map(|(k, _)| *k).collect();
         }

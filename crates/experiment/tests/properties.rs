@@ -2,9 +2,9 @@
 //! generated ones; and a scenario loader that never panics.
 
 use proptest::prelude::*;
-use retrysim_model::outcome::{FailureReason, Outcome};
-use retrysim_model::retry_after::RetryAfterPolicy;
-use retrysim_model::{Scenario, run_replication};
+use retrysim_model::outcome::FailureReason;
+use retrysim_model::scenario::spec::BudgetSpec;
+use retrysim_model::{Scenario, ScenarioError, run_replication};
 use serde_json::{Value, json};
 
 /// A random valid scenario: every feature of the model may appear.
@@ -133,9 +133,10 @@ proptest! {
         prop_assert!(m.served <= m.attempts_at_service);
         // A contended record serves one write per read that got its answer.
         prop_assert!(m.writes <= m.attempts_at_service);
-        prop_assert!(s.contention || m.writes == 0);
+        let spec = s.spec();
+        prop_assert!(spec.service.contention.is_some() || m.writes == 0);
         // Requests failed for a reason their policy can produce.
-        if s.policies[0].guards.is_empty() {
+        if spec.policies[0].budget == BudgetSpec::default() {
             for r in [FailureReason::BudgetRefused, FailureReason::CircuitOpen, FailureReason::Throttled] {
                 prop_assert_eq!(m.failed[r as usize], 0);
             }
@@ -146,7 +147,7 @@ proptest! {
         let spend: f64 = m.series.bins.iter().map(|b| b.spend).sum();
         prop_assert!((spend - m.cost_total).abs() < 1e-6 * m.cost_total.max(1.0));
         // The limiter never holds more than its burst, nor less than nothing.
-        if let Some(l) = &s.limiter {
+        if let Some(l) = &spec.service.limiter {
             prop_assert!(m.series.bins.iter().all(|b| b.tokens >= 0.0 && b.tokens <= l.burst + 1e-9));
         }
         // Bins add up to the totals.
@@ -185,10 +186,16 @@ proptest! {
         collect_numbers(&doc, String::new(), &mut leaves);
         let path = &leaves[pick.index(leaves.len())];
         set_pointer(&mut doc, path, json!(value));
-        match Scenario::from_value(doc) {
-            Ok(_) => {}
-            Err(e) => prop_assert!(!e.to_string().is_empty()),
-        }
+        // Refused or not, never a panic; refused, the error names the field
+        // that was changed (a cross-field rule may name others too).
+        let field = dotted(path);
+        let paths: Vec<String> = match Scenario::from_value(doc) {
+            Ok(_) => return Ok(()),
+            Err(ScenarioError::Invalid(errors)) => errors.into_iter().map(|e| e.path).collect(),
+            Err(ScenarioError::Schema { path, .. }) => vec![path],
+            Err(e @ ScenarioError::Syntax { .. }) => return Err(TestCaseError::fail(format!("a JSON value is never malformed text: {e}"))),
+        };
+        prop_assert!(paths.iter().any(|p| names(p, &field)), "{field} = {value}: errors at {paths:?}");
     }
 }
 
@@ -227,31 +234,6 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
-    /// The wait before a retry is never shorter than the backoff or the
-    /// Retry-After the policy promises to honour.
-    #[test]
-    fn retry_waits_respect_backoff_and_retry_after(doc in scenario(), retry in 0u32..8,
-        ra_ms in prop::option::of(0u64..10_000), draw in any::<u64>()) {
-        let s = Scenario::from_value(doc).unwrap();
-        let p = &s.policies[0];
-        let ra = ra_ms.map(|ms| ms * 1_000_000);
-        let mut rng = retrysim_engine::stream(draw, 0, 3);
-        let mut previous = p.backoff.base;
-        let wait = p.retry_delay(retry, Outcome::RateLimited, false, &mut previous, ra, &mut rng);
-        let plain = p.jitter == retrysim_model::jitter::Jitter::None;
-        match (p.retry_after, ra, wait) {
-            (RetryAfterPolicy::Ignore, _, Some(w)) if plain => prop_assert_eq!(w, p.backoff.delay(retry)),
-            (RetryAfterPolicy::Obey { cap: Some(cap), .. }, Some(ra), Some(w)) => {
-                prop_assert!(ra <= cap, "a Retry-After beyond the cap gives up");
-                prop_assert!(w >= ra, "waited {w} < Retry-After {ra}");
-            }
-            (RetryAfterPolicy::Obey { cap: Some(cap), .. }, Some(ra), None) => prop_assert!(ra > cap),
-            (RetryAfterPolicy::Clamp { extra }, Some(ra), Some(w)) => prop_assert!(w >= ra.min(extra)),
-            (_, _, None) => prop_assert!(false, "only an obeyed Retry-After beyond its cap gives up"),
-            _ => {}
-        }
-    }
-
     /// In the simulator, consecutive attempts of a request are at least the
     /// constant backoff apart (sends read from 1 ms bins).
     #[test]
@@ -287,6 +269,30 @@ fn collect_numbers(v: &Value, at: String, out: &mut Vec<String>) {
             .for_each(|(i, x)| collect_numbers(x, format!("{at}/{i}"), out)),
         _ => {}
     }
+}
+
+/// `/policies/0/backoff/base` → `policies[0].backoff.base`.
+fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for part in pointer.split('/').skip(1) {
+        if part.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{part}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Whether an error at `path` names `field`: the field itself, or the
+/// whole it is part of (`workload.rate` for a point of the rate curve).
+fn names(path: &str, field: &str) -> bool {
+    field == path
+        || field.starts_with(&format!("{path}."))
+        || field.starts_with(&format!("{path}["))
 }
 
 fn set_pointer(v: &mut Value, pointer: &str, new: Value) {

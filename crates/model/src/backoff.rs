@@ -2,6 +2,102 @@
 
 use retrysim_engine::Nanos;
 use retrysim_engine::time::delay_to_nanos;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::error::Errors;
+use crate::scenario::values::{not_below, num_ok, secs};
+
+fn two() -> f64 {
+    2.0
+}
+
+/// Un-jittered delay before retry n = 0, 1, 2, … as written in a policy.
+// Variants without fields are written `{}` so that serde rejects unknown
+// fields in them too (`{"kind": "none", "base": 1}` is an error).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BackoffSpec {
+    /// Retry at once.
+    None {},
+    /// `base` seconds every time.
+    Constant {
+        /// Seconds.
+        base: f64,
+        /// Largest delay in seconds (default none).
+        #[serde(default)]
+        cap: Option<f64>,
+    },
+    /// `base·(n + 1)` seconds.
+    Linear {
+        /// Seconds.
+        base: f64,
+        /// Largest delay in seconds (default none).
+        #[serde(default)]
+        cap: Option<f64>,
+    },
+    /// `min(cap, base·factor^n)` seconds (factor 2 by default).
+    Exponential {
+        /// Seconds.
+        base: f64,
+        /// Growth per retry (default 2).
+        #[serde(default = "two")]
+        factor: f64,
+        /// Largest delay in seconds (default none).
+        #[serde(default)]
+        cap: Option<f64>,
+    },
+}
+
+impl Default for BackoffSpec {
+    fn default() -> Self {
+        BackoffSpec::None {}
+    }
+}
+
+impl BackoffSpec {
+    /// Validates the backoff of a policy; `at` names a field of the policy.
+    pub(crate) fn compile(&self, errs: &mut Errors, at: &dyn Fn(&str) -> String) -> Backoff {
+        let cap = |errs: &mut Errors, cap: Option<f64>, base: f64| match cap {
+            None => Nanos::MAX,
+            Some(c) => {
+                let ns = secs(errs, &at("backoff.cap"), c, false);
+                errs.check(not_below(c, base), at("backoff.cap"), || {
+                    format!("must be >= base ({base}), got {c}")
+                });
+                ns
+            }
+        };
+        match *self {
+            BackoffSpec::None {} => Backoff::NONE,
+            BackoffSpec::Constant { base, cap: c } => Backoff {
+                curve: Curve::Constant,
+                base: secs(errs, &at("backoff.base"), base, false),
+                cap: cap(errs, c, base),
+            },
+            BackoffSpec::Linear { base, cap: c } => Backoff {
+                curve: Curve::Linear,
+                base: secs(errs, &at("backoff.base"), base, false),
+                cap: cap(errs, c, base),
+            },
+            BackoffSpec::Exponential {
+                base,
+                factor,
+                cap: c,
+            } => {
+                errs.check(
+                    num_ok(factor) && (1.0..=100.0).contains(&factor),
+                    at("backoff.factor"),
+                    || format!("must be between 1 and 100, got {factor}"),
+                );
+                Backoff {
+                    curve: Curve::Exponential { factor },
+                    base: secs(errs, &at("backoff.base"), base, false),
+                    cap: cap(errs, c, base),
+                }
+            }
+        }
+    }
+}
 
 /// The shape of the delay before retry `n` (n = 0 for the first retry).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -13,7 +109,10 @@ pub enum Curve {
     /// `base·(n + 1)`.
     Linear,
     /// `base·factor^n`.
-    Exponential { factor: f64 },
+    Exponential {
+        /// Growth per retry.
+        factor: f64,
+    },
 }
 
 /// A backoff curve with its base and cap (the cap bounds the un-jittered

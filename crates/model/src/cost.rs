@@ -1,8 +1,41 @@
 //! What an attempt costs: token counts per request times prices.
 
 use retrysim_engine::SimRng;
+use serde::{Deserialize, Serialize};
 
 use crate::distribution::Duration;
+use crate::scenario::error::Errors;
+use crate::scenario::values::{DurationSpec, within};
+
+/// What an attempt costs, as written in a scenario (prices per million
+/// tokens).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostSpec {
+    /// Input (prompt) tokens per request, as a distribution (use
+    /// `{"kind": "constant", "value": N}` for a fixed count).
+    pub input_tokens: DurationSpec,
+    /// Output (completion) tokens per request.
+    pub output_tokens: DurationSpec,
+    /// Dollars per million input tokens.
+    pub price_in: f64,
+    /// Dollars per million output tokens.
+    pub price_out: f64,
+}
+
+impl CostSpec {
+    /// Validates token counts and prices.
+    pub(crate) fn compile(&self, errs: &mut Errors) -> CostModel {
+        CostModel {
+            input_tokens: self.input_tokens.compile_amount(errs, "cost.input_tokens"),
+            output_tokens: self
+                .output_tokens
+                .compile_amount(errs, "cost.output_tokens"),
+            price_in: within(errs, "cost.price_in", self.price_in, 0.0, 1e6),
+            price_out: within(errs, "cost.price_out", self.price_out, 0.0, 1e6),
+        }
+    }
+}
 
 /// Token counts per request and prices per million tokens.
 #[derive(Debug, Clone, PartialEq)]

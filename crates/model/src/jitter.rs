@@ -3,6 +3,107 @@
 
 use rand::Rng;
 use retrysim_engine::{Nanos, SimRng};
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::error::Errors;
+use crate::scenario::values::{num_ok, secs};
+
+fn fraction() -> f64 {
+    0.3
+}
+fn low() -> f64 {
+    0.5
+}
+fn high() -> f64 {
+    1.5
+}
+
+/// Jitter applied to the capped delay d, as written in a policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum JitterSpec {
+    /// d.
+    None {},
+    /// U(0, d).
+    Full {},
+    /// d/2 + U(0, d/2).
+    Equal {},
+    /// min(cap, U(base, 3·previous)), previous starting at base.
+    Decorrelated {},
+    /// d + U(0, fraction·d) (fraction 0.3 by default, as in seed 000).
+    Proportional {
+        /// Largest share of d added.
+        #[serde(default = "fraction")]
+        fraction: f64,
+    },
+    /// d·U(low, high) (0.5 and 1.5 by default, as in seed 001).
+    Multiplicative {
+        /// Smallest factor.
+        #[serde(default = "low")]
+        low: f64,
+        /// Largest factor.
+        #[serde(default = "high")]
+        high: f64,
+    },
+    /// d + U(0, max) with `max` in seconds.
+    Additive {
+        /// Largest addition, in seconds.
+        max: f64,
+    },
+}
+
+impl Default for JitterSpec {
+    fn default() -> Self {
+        JitterSpec::None {}
+    }
+}
+
+impl JitterSpec {
+    /// Validates the jitter of a policy whose backoff base is `base`; `at`
+    /// names a field of the policy.
+    pub(crate) fn compile(
+        &self,
+        errs: &mut Errors,
+        at: &dyn Fn(&str) -> String,
+        base: Nanos,
+    ) -> Jitter {
+        match *self {
+            JitterSpec::None {} => Jitter::None,
+            JitterSpec::Full {} => Jitter::Full,
+            JitterSpec::Equal {} => Jitter::Equal,
+            JitterSpec::Decorrelated {} => {
+                errs.check(base > 0, at("jitter"), || {
+                    "decorrelated jitter draws from [base, 3·previous]: give the policy a backoff with base > 0".into()
+                });
+                Jitter::Decorrelated
+            }
+            JitterSpec::Proportional { fraction } => {
+                errs.check(
+                    num_ok(fraction) && (0.0..=100.0).contains(&fraction),
+                    at("jitter.fraction"),
+                    || format!("must be between 0 and 100, got {fraction}"),
+                );
+                Jitter::Proportional { fraction }
+            }
+            JitterSpec::Multiplicative { low, high } => {
+                errs.check(
+                    num_ok(low) && (0.0..=100.0).contains(&low),
+                    at("jitter.low"),
+                    || format!("must be between 0 and 100, got {low}"),
+                );
+                errs.check(
+                    num_ok(high) && high >= low && high <= 100.0,
+                    at("jitter.high"),
+                    || format!("must be between low ({low}) and 100, got {high}"),
+                );
+                Jitter::Multiplicative { low, high }
+            }
+            JitterSpec::Additive { max } => Jitter::Additive {
+                max: secs(errs, &at("jitter.max"), max, false),
+            },
+        }
+    }
+}
 
 /// A jitter kind (MODEL.md §5).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,11 +118,22 @@ pub enum Jitter {
     /// "decorrelated jitter". Ignores the backoff curve, keeps its own state.
     Decorrelated,
     /// d + U(0, f·d): seed 000's "up to 30 % random jitter".
-    Proportional { fraction: f64 },
+    Proportional {
+        /// f.
+        fraction: f64,
+    },
     /// d·U(low, high): seed 001's bounded "0.5 – 1.5×".
-    Multiplicative { low: f64, high: f64 },
+    Multiplicative {
+        /// Smallest factor.
+        low: f64,
+        /// Largest factor.
+        high: f64,
+    },
     /// d + U(0, max) with an absolute `max`: seed 001's unbounded example.
-    Additive { max: Nanos },
+    Additive {
+        /// Largest addition.
+        max: Nanos,
+    },
 }
 
 impl Jitter {

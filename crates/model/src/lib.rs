@@ -40,5 +40,5 @@ pub mod workload;
 pub use metrics::RunMetrics;
 pub use outcome::{FailureReason, Outcome};
 pub use policy::Policy;
-pub use scenario::{Scenario, ScenarioError, ScenarioSpec};
+pub use scenario::{Overrides, Scenario, ScenarioError, ScenarioSpec};
 pub use sim::{Simulation, run_replication};

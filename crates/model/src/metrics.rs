@@ -3,6 +3,7 @@
 use retrysim_engine::Nanos;
 use retrysim_engine::time::nanos_to_secs;
 
+use crate::budget::GuardReport;
 use crate::histogram::Histogram;
 use crate::outcome::{FailureReason, Outcome};
 use crate::recovery::{RecoveryRule, recovery_time};
@@ -62,9 +63,8 @@ pub struct RunMetrics {
     pub writes: u64,
     /// When the last request ended (succeeded or failed).
     pub last_end: Nanos,
-    /// Largest amount by which a client's money-guard spend passed its daily
-    /// limit (0 when it never did; `None` without a money guard).
-    pub money_overshoot: Option<f64>,
+    /// What the guards report at the end (money-guard overshoot).
+    pub guards: GuardReport,
 }
 
 impl RunMetrics {
@@ -95,7 +95,7 @@ impl RunMetrics {
             contention: false,
             writes: 0,
             last_end: 0,
-            money_overshoot: None,
+            guards: GuardReport::default(),
         }
     }
 
@@ -231,7 +231,7 @@ impl RunMetrics {
             ),
             ("duplicate_attempts", Some(self.duplicate_attempts as f64)),
             ("duplicate_cost", priced(self.duplicate_cost)),
-            ("money_overshoot", self.money_overshoot),
+            ("money_overshoot", self.guards.money_overshoot),
             ("cancelled", Some(self.cancelled as f64)),
             ("served", Some(self.served as f64)),
             ("peak_in_flight", Some(self.peak_in_flight as f64)),

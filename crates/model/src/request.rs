@@ -3,6 +3,8 @@
 
 use retrysim_engine::Nanos;
 
+use crate::budget::Ticket;
+
 /// One logical request's hot state: what nearly every event reads. 32 bytes,
 /// aligned, so two slots share a cache line and the slab of 10⁵ requests in
 /// flight is half the size it would be with everything in one place (every
@@ -41,14 +43,10 @@ pub struct Extras {
     pub retry_after: Nanos,
     /// Dollars one served attempt of this request costs.
     pub cost: f32,
-    /// Dollars the money guard reserved for the current attempt.
-    pub reserved: f32,
     /// Client instance the request belongs to.
     pub client: u32,
-    /// Retry-quota tokens the last retry took (AWS refunds them on success).
-    pub quota_acquired: u16,
-    /// Circuit-breaker epoch the current attempt was let through in.
-    pub breaker_epoch: u16,
+    /// What the client's guards remember about the current attempt.
+    pub(crate) ticket: Ticket,
 }
 
 /// A slab of requests addressed by `u32` slot numbers.

@@ -1,6 +1,78 @@
 //! What a client does with the `Retry-After` of a 429.
 
 use retrysim_engine::Nanos;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::error::Errors;
+use crate::scenario::values::secs;
+
+fn clamp_extra() -> f64 {
+    5.0
+}
+
+/// Reaction to `Retry-After`, as written in a policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RetryAfterSpec {
+    /// Wait the jittered backoff only.
+    Ignore {},
+    /// Wait max(jittered backoff, Retry-After); beyond `cap` seconds give up
+    /// or wait the cap.
+    Obey {
+        /// Largest Retry-After honoured, in seconds (default none).
+        #[serde(default)]
+        cap: Option<f64>,
+        /// What to do beyond it (default `give_up`).
+        #[serde(default)]
+        beyond_cap: BeyondCapSpec,
+    },
+    /// max(backoff, min(Retry-After, backoff + extra)), extra 5 s by default.
+    Clamp {
+        /// Seconds.
+        #[serde(default = "clamp_extra")]
+        extra: f64,
+    },
+}
+
+/// What to do when `Retry-After` exceeds the cap, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BeyondCapSpec {
+    /// Fail the request.
+    #[default]
+    GiveUp,
+    /// Wait the cap.
+    UseCap,
+}
+
+impl Default for RetryAfterSpec {
+    fn default() -> Self {
+        RetryAfterSpec::Ignore {}
+    }
+}
+
+impl RetryAfterSpec {
+    /// Validates the policy's reaction; `at` names a field of the policy.
+    pub(crate) fn compile(
+        &self,
+        errs: &mut Errors,
+        at: &dyn Fn(&str) -> String,
+    ) -> RetryAfterPolicy {
+        match *self {
+            RetryAfterSpec::Ignore {} => RetryAfterPolicy::Ignore,
+            RetryAfterSpec::Obey { cap, beyond_cap } => RetryAfterPolicy::Obey {
+                cap: cap.map(|c| secs(errs, &at("retry_after.cap"), c, false)),
+                beyond_cap: match beyond_cap {
+                    BeyondCapSpec::GiveUp => BeyondCap::GiveUp,
+                    BeyondCapSpec::UseCap => BeyondCap::UseCap,
+                },
+            },
+            RetryAfterSpec::Clamp { extra } => RetryAfterPolicy::Clamp {
+                extra: secs(errs, &at("retry_after.extra"), extra, false),
+            },
+        }
+    }
+}
 
 /// What to do when `Retry-After` exceeds the client's cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +90,16 @@ pub enum RetryAfterPolicy {
     Ignore,
     /// Wait `max(jittered backoff, Retry-After)`, with an optional cap.
     Obey {
+        /// Largest Retry-After honoured.
         cap: Option<Nanos>,
+        /// What to do beyond it.
         beyond_cap: BeyondCap,
     },
     /// AWS SDKs: `max(backoff, min(Retry-After, backoff + extra))`.
-    Clamp { extra: Nanos },
+    Clamp {
+        /// Most added to the backoff.
+        extra: Nanos,
+    },
 }
 
 impl RetryAfterPolicy {

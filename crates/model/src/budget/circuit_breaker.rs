@@ -1,20 +1,93 @@
 //! A circuit breaker: closed, open, half-open over a count-based window of
 //! attempt results (the resilience4j model).
 
-use retrysim_engine::Nanos;
+use retrysim_engine::{Nanos, SimRng};
+use serde::{Deserialize, Serialize};
 
-/// Parameters, with resilience4j's defaults where it has them.
+use super::{Hooks, Ticket};
+use crate::outcome::{FailureReason, Outcome};
+use crate::scenario::error::Errors;
+use crate::scenario::values::{num_ok, secs};
+
+/// Circuit breaker as written in a scenario (defaults: resilience4j's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CircuitBreakerSpec {
+    /// Attempt results in the sliding window.
+    pub window: u32,
+    /// Results needed before the failure rate is judged.
+    pub minimum_calls: u32,
+    /// Failure share that opens the circuit.
+    pub failure_rate: f64,
+    /// Seconds it stays open.
+    pub open_for: f64,
+    /// Trial attempts when half-open.
+    pub half_open_calls: u32,
+}
+
+impl Default for CircuitBreakerSpec {
+    fn default() -> Self {
+        Self {
+            window: 100,
+            minimum_calls: 100,
+            failure_rate: 0.5,
+            open_for: 60.0,
+            half_open_calls: 10,
+        }
+    }
+}
+
+impl CircuitBreakerSpec {
+    /// Validates the spec; `at` names a field of the budget.
+    pub(crate) fn compile(&self, errs: &mut Errors, at: &dyn Fn(&str) -> String) -> CircuitBreaker {
+        let c = self;
+        errs.check(
+            c.window >= 1 && c.window <= 1_000_000,
+            at("circuit_breaker.window"),
+            || format!("must be between 1 and 1000000 results, got {}", c.window),
+        );
+        errs.check(
+            c.minimum_calls >= 1 && c.minimum_calls <= c.window,
+            at("circuit_breaker.minimum_calls"),
+            || {
+                format!(
+                    "must be between 1 and window ({}), got {}",
+                    c.window, c.minimum_calls
+                )
+            },
+        );
+        errs.check(
+            num_ok(c.failure_rate) && c.failure_rate > 0.0 && c.failure_rate <= 1.0,
+            at("circuit_breaker.failure_rate"),
+            || format!("must be a share > 0 and <= 1, got {}", c.failure_rate),
+        );
+        errs.check(
+            c.half_open_calls >= 1,
+            at("circuit_breaker.half_open_calls"),
+            || "must be at least 1".into(),
+        );
+        CircuitBreaker::new(CircuitBreakerConfig {
+            window: c.window,
+            minimum_calls: c.minimum_calls,
+            failure_rate: c.failure_rate,
+            open_for: secs(errs, &at("circuit_breaker.open_for"), c.open_for, true),
+            half_open_calls: c.half_open_calls,
+        })
+    }
+}
+
+/// Validated parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CircuitBreakerConfig {
-    /// Results the closed state looks at (resilience4j: 100).
+    /// Results the closed state looks at.
     pub window: u32,
-    /// Results needed before the rate is judged (resilience4j: 100).
+    /// Results needed before the rate is judged.
     pub minimum_calls: u32,
-    /// Failure share that opens the circuit (resilience4j: 0.5).
+    /// Failure share that opens the circuit.
     pub failure_rate: f64,
-    /// How long it stays open (resilience4j: 60 s).
+    /// How long it stays open.
     pub open_for: Nanos,
-    /// Trial attempts let through when half-open (resilience4j: 10).
+    /// Trial attempts let through when half-open.
     pub half_open_calls: u32,
 }
 
@@ -24,7 +97,10 @@ pub enum State {
     /// Attempts pass; results are counted.
     Closed,
     /// Attempts fail fast until the given time.
-    Open { until: Nanos },
+    Open {
+        /// When it half-opens.
+        until: Nanos,
+    },
     /// A few trial attempts pass; their results decide.
     HalfOpen,
 }
@@ -32,6 +108,7 @@ pub enum State {
 /// One client's breaker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CircuitBreaker {
+    cfg: CircuitBreakerConfig,
     state: State,
     /// Bumped on every state change; results of attempts let through in an
     /// earlier epoch are ignored.
@@ -45,10 +122,28 @@ pub struct CircuitBreaker {
     trial_failures: u32,
 }
 
+impl Hooks for CircuitBreaker {
+    fn before_attempt(
+        &mut self,
+        now: Nanos,
+        ticket: &mut Ticket,
+        _rng: &mut SimRng,
+    ) -> Result<(), FailureReason> {
+        ticket.breaker_epoch = self.allow(now).ok_or(FailureReason::CircuitOpen)?;
+        Ok(())
+    }
+
+    fn on_outcome(&mut self, now: Nanos, ticket: &Ticket, outcome: Outcome, _cost: f64) {
+        let accepted = outcome == Outcome::Success || outcome == Outcome::ClientError;
+        self.record(now, ticket.breaker_epoch, !accepted);
+    }
+}
+
 impl CircuitBreaker {
     /// A closed breaker.
-    pub fn new(cfg: &CircuitBreakerConfig) -> Self {
+    pub fn new(cfg: CircuitBreakerConfig) -> Self {
         Self {
+            cfg,
             state: State::Closed,
             epoch: 0,
             ring: vec![false; cfg.window.max(1) as usize],
@@ -62,6 +157,7 @@ impl CircuitBreaker {
     }
 
     /// The current state.
+    #[cfg(test)]
     pub fn state(&self) -> State {
         self.state
     }
@@ -79,7 +175,7 @@ impl CircuitBreaker {
 
     /// Asks to send an attempt at `now`: the epoch to record its result
     /// under, or `None` to fail fast.
-    pub fn allow(&mut self, cfg: &CircuitBreakerConfig, now: Nanos) -> Option<u16> {
+    pub fn allow(&mut self, now: Nanos) -> Option<u16> {
         if let State::Open { until } = self.state {
             if now < until {
                 return None;
@@ -87,7 +183,7 @@ impl CircuitBreaker {
             self.enter(State::HalfOpen);
         }
         if self.state == State::HalfOpen {
-            if self.trials_started >= cfg.half_open_calls {
+            if self.trials_started >= self.cfg.half_open_calls {
                 return None;
             }
             self.trials_started += 1;
@@ -96,10 +192,11 @@ impl CircuitBreaker {
     }
 
     /// Records the result of an attempt let through in `epoch`.
-    pub fn record(&mut self, cfg: &CircuitBreakerConfig, now: Nanos, epoch: u16, failed: bool) {
+    pub fn record(&mut self, now: Nanos, epoch: u16, failed: bool) {
         if epoch != self.epoch {
             return;
         }
+        let cfg = self.cfg;
         match self.state {
             State::Open { .. } => {}
             State::Closed => {
@@ -154,42 +251,42 @@ mod tests {
     #[test]
     fn opens_on_failure_rate_then_half_opens_then_closes() {
         let c = cfg();
-        let mut b = CircuitBreaker::new(&c);
+        let mut b = CircuitBreaker::new(c);
         for failed in [false, true, false] {
-            let e = b.allow(&c, 0).unwrap();
-            b.record(&c, 0, e, failed);
+            let e = b.allow(0).unwrap();
+            b.record(0, e, failed);
         }
         assert_eq!(b.state(), State::Closed, "fewer than minimum_calls");
-        let e = b.allow(&c, 1).unwrap();
-        b.record(&c, 1, e, true); // 2 of 4 failed = 50 %
+        let e = b.allow(1).unwrap();
+        b.record(1, e, true); // 2 of 4 failed = 50 %
         assert_eq!(b.state(), State::Open { until: 11 });
-        assert_eq!(b.allow(&c, 5), None, "fails fast while open");
+        assert_eq!(b.allow(5), None, "fails fast while open");
         // At 11: half-open, two trials pass, the third is refused.
-        let t1 = b.allow(&c, 11).unwrap();
-        let t2 = b.allow(&c, 11).unwrap();
+        let t1 = b.allow(11).unwrap();
+        let t2 = b.allow(11).unwrap();
         assert_eq!(b.state(), State::HalfOpen);
-        assert_eq!(b.allow(&c, 11), None);
-        b.record(&c, 12, t1, false);
-        b.record(&c, 12, t2, false);
+        assert_eq!(b.allow(11), None);
+        b.record(12, t1, false);
+        b.record(12, t2, false);
         assert_eq!(b.state(), State::Closed);
     }
 
     #[test]
     fn a_failed_trial_reopens_and_stale_results_are_ignored() {
         let c = cfg();
-        let mut b = CircuitBreaker::new(&c);
-        let stale = b.allow(&c, 0).unwrap();
+        let mut b = CircuitBreaker::new(c);
+        let stale = b.allow(0).unwrap();
         for _ in 0..4 {
-            let e = b.allow(&c, 0).unwrap();
-            b.record(&c, 0, e, true);
+            let e = b.allow(0).unwrap();
+            b.record(0, e, true);
         }
         assert!(matches!(b.state(), State::Open { .. }));
-        let t1 = b.allow(&c, 10).unwrap();
-        b.record(&c, 10, stale, false); // from before the circuit opened
+        let t1 = b.allow(10).unwrap();
+        b.record(10, stale, false); // from before the circuit opened
         assert_eq!(b.state(), State::HalfOpen);
-        let t2 = b.allow(&c, 10).unwrap();
-        b.record(&c, 11, t1, true);
-        b.record(&c, 11, t2, false);
+        let t2 = b.allow(10).unwrap();
+        b.record(11, t1, true);
+        b.record(11, t2, false);
         assert_eq!(
             b.state(),
             State::Open { until: 21 },
@@ -205,14 +302,14 @@ mod tests {
             failure_rate: 0.6,
             ..cfg()
         };
-        let mut b = CircuitBreaker::new(&c);
+        let mut b = CircuitBreaker::new(c);
         for failed in [true, false, false, true, false] {
-            let e = b.allow(&c, 0).unwrap();
-            b.record(&c, 0, e, failed);
+            let e = b.allow(0).unwrap();
+            b.record(0, e, failed);
             assert_eq!(b.state(), State::Closed, "never 2 of the last 3");
         }
-        let e = b.allow(&c, 0).unwrap();
-        b.record(&c, 0, e, true); // last three: true, false, true
+        let e = b.allow(0).unwrap();
+        b.record(0, e, true); // last three: true, false, true
         assert!(matches!(b.state(), State::Open { .. }));
     }
 }

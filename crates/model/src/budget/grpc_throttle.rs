@@ -1,13 +1,46 @@
 //! gRPC retry throttling (gRFC A6): failures drain a token count, successes
 //! refill it by `token_ratio`, and retries stop while it is at or below half.
 
-/// Parameters (no gRPC default: the service config must give both).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GrpcThrottleConfig {
-    /// Token count at the start and at most (gRPC: 0 < max_tokens ≤ 1000).
+use retrysim_engine::Nanos;
+use serde::{Deserialize, Serialize};
+
+use super::{Hooks, RetryAdvice, Ticket};
+use crate::outcome::Outcome;
+use crate::scenario::error::Errors;
+use crate::scenario::values::num_ok;
+
+/// gRPC retry throttling as written in a scenario: both fields required, as
+/// in a gRPC service config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrpcThrottleSpec {
+    /// Token count at the start and at most (0 < max_tokens ≤ 1000).
     pub max_tokens: f64,
-    /// Refill per successful attempt (gRPC: > 0, three decimals).
+    /// Refill per successful attempt (> 0, three decimals).
     pub token_ratio: f64,
+}
+
+impl GrpcThrottleSpec {
+    /// Validates the spec; `at` names a field of the budget.
+    pub(crate) fn compile(&self, errs: &mut Errors, at: &dyn Fn(&str) -> String) -> GrpcThrottle {
+        let g = self;
+        errs.check(
+            num_ok(g.max_tokens) && g.max_tokens > 0.0 && g.max_tokens <= 1000.0,
+            at("grpc_throttle.max_tokens"),
+            || format!("must be > 0 and <= 1000 (gRFC A6), got {}", g.max_tokens),
+        );
+        errs.check(
+            num_ok(g.token_ratio) && g.token_ratio >= 0.001 && g.token_ratio <= 1000.0,
+            at("grpc_throttle.token_ratio"),
+            || {
+                format!(
+                    "must be > 0 (at least 0.001) and <= 1000, got {}",
+                    g.token_ratio
+                )
+            },
+        );
+        GrpcThrottle::new(g.max_tokens, g.token_ratio)
+    }
 }
 
 /// One client's throttle, in thousandths of a token as gRPC specifies.
@@ -18,14 +51,31 @@ pub struct GrpcThrottle {
     ratio_milli: i64,
 }
 
+impl Hooks for GrpcThrottle {
+    fn on_outcome(&mut self, _now: Nanos, _ticket: &Ticket, outcome: Outcome, _cost: f64) {
+        let success = outcome == Outcome::Success;
+        if outcome.retryable() | success {
+            self.record(success);
+        }
+    }
+
+    fn before_retry(&mut self, _now: Nanos, _ticket: &mut Ticket, _failed: Outcome) -> RetryAdvice {
+        if self.allows_retry() {
+            RetryAdvice::Allow
+        } else {
+            RetryAdvice::Refuse
+        }
+    }
+}
+
 impl GrpcThrottle {
-    /// A full throttle.
-    pub fn new(cfg: &GrpcThrottleConfig) -> Self {
-        let max_milli = (cfg.max_tokens * 1000.0).round() as i64;
+    /// A full throttle of `max_tokens`, refilled by `token_ratio` per success.
+    pub fn new(max_tokens: f64, token_ratio: f64) -> Self {
+        let max_milli = (max_tokens * 1000.0).round() as i64;
         Self {
             milli: max_milli,
             max_milli,
-            ratio_milli: (cfg.token_ratio * 1000.0).round() as i64,
+            ratio_milli: (token_ratio * 1000.0).round() as i64,
         }
     }
 
@@ -44,6 +94,7 @@ impl GrpcThrottle {
     }
 
     /// Current tokens.
+    #[cfg(test)]
     pub fn tokens(&self) -> f64 {
         self.milli as f64 / 1000.0
     }
@@ -55,10 +106,7 @@ mod tests {
 
     #[test]
     fn failures_drain_to_half_then_retries_stop() {
-        let mut t = GrpcThrottle::new(&GrpcThrottleConfig {
-            max_tokens: 10.0,
-            token_ratio: 0.1,
-        });
+        let mut t = GrpcThrottle::new(10.0, 0.1);
         for _ in 0..4 {
             t.record(false);
         }

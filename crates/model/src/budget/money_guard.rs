@@ -1,8 +1,112 @@
 //! Seed 001's money budget guard: daily and monthly spending limits checked
 //! before every attempt, with warning and critical levels and a strict mode.
 
-use retrysim_engine::Nanos;
 use retrysim_engine::time::NANOS_PER_SEC;
+use retrysim_engine::{Nanos, SimRng};
+use serde::{Deserialize, Serialize};
+
+use super::{GuardReport, Hooks, RetryAdvice, Ticket};
+use crate::outcome::{FailureReason, Outcome};
+use crate::scenario::error::Errors;
+use crate::scenario::values::{not_below, num_ok, share, within};
+
+/// The money guard as written in a scenario (defaults: seed 001's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MoneySpec {
+    /// Dollars per day.
+    pub daily_limit: f64,
+    /// Dollars per 30-day month.
+    pub monthly_limit: f64,
+    /// Warning share of the daily limit.
+    pub warning: f64,
+    /// Critical share of the daily limit.
+    pub critical: f64,
+    /// In critical, double the backoff base delay.
+    pub strict: bool,
+    /// `reserve` (debit before, settle after) or `post` (check, add after).
+    pub accounting: AccountingSpec,
+    /// Dollars assumed per attempt (default: the mean cost of a request under
+    /// the scenario's `cost`).
+    pub estimate: Option<f64>,
+    /// Dollars already spent today and this month at t = 0.
+    pub initial_spent: f64,
+}
+
+impl Default for MoneySpec {
+    fn default() -> Self {
+        Self {
+            daily_limit: 50.0,
+            monthly_limit: 800.0,
+            warning: 0.5,
+            critical: 0.8,
+            strict: false,
+            accounting: AccountingSpec::Reserve,
+            estimate: None,
+            initial_spent: 0.0,
+        }
+    }
+}
+
+/// Money guard accounting, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountingSpec {
+    /// Debit the estimate before the attempt, settle after.
+    #[default]
+    Reserve,
+    /// Check the settled total, add the cost after.
+    Post,
+}
+
+impl MoneySpec {
+    /// Validates the spec; `at` names a field of the budget; `mean_cost` is
+    /// the default estimate.
+    pub(crate) fn compile(
+        &self,
+        errs: &mut Errors,
+        at: &dyn Fn(&str) -> String,
+        mean_cost: Option<f64>,
+    ) -> MoneyGuard {
+        let g = self;
+        let estimate = match (g.estimate, mean_cost) {
+            (Some(e), _) => within(errs, &at("money.estimate"), e, 0.0, 1e9),
+            (None, Some(m)) => m,
+            (None, None) => {
+                errs.push(at("money.estimate"), "the scenario has no `cost`: give the guard an `estimate` in dollars per attempt".into());
+                0.0
+            }
+        };
+        errs.check(
+            num_ok(g.daily_limit) && g.daily_limit > 0.0,
+            at("money.daily_limit"),
+            || format!("must be > 0 dollars, got {}", g.daily_limit),
+        );
+        errs.check(
+            num_ok(g.monthly_limit) && g.monthly_limit > 0.0,
+            at("money.monthly_limit"),
+            || format!("must be > 0 dollars, got {}", g.monthly_limit),
+        );
+        let warning = share(errs, &at("money.warning"), g.warning);
+        let critical = share(errs, &at("money.critical"), g.critical);
+        errs.check(not_below(critical, warning), at("money.critical"), || {
+            format!("must be >= warning ({warning}), got {critical}")
+        });
+        MoneyGuard::new(MoneyGuardConfig {
+            daily_limit: g.daily_limit,
+            monthly_limit: g.monthly_limit,
+            warning,
+            critical,
+            strict: g.strict,
+            accounting: match g.accounting {
+                AccountingSpec::Reserve => Accounting::Reserve,
+                AccountingSpec::Post => Accounting::Post,
+            },
+            estimate,
+            initial_spent: within(errs, &at("money.initial_spent"), g.initial_spent, 0.0, 1e12),
+        })
+    }
+}
 
 /// When spend is counted against the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,16 +119,16 @@ pub enum Accounting {
     Post,
 }
 
-/// Parameters (seed 001: $50 a day, $800 a month, 50 % and 80 %).
+/// Validated parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MoneyGuardConfig {
     /// Dollars per (virtual) day.
     pub daily_limit: f64,
     /// Dollars per 30-day month.
     pub monthly_limit: f64,
-    /// Share of the daily limit that is a warning (0.5).
+    /// Share of the daily limit that is a warning.
     pub warning: f64,
-    /// Share of the daily limit that is critical (0.8).
+    /// Share of the daily limit that is critical.
     pub critical: f64,
     /// In critical, double the backoff's base delay.
     pub strict: bool,
@@ -53,6 +157,7 @@ const MONTH: Nanos = 30 * DAY;
 /// One client's guard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MoneyGuard {
+    cfg: MoneyGuardConfig,
     day_spent: f64,
     month_spent: f64,
     reserved: f64,
@@ -60,10 +165,48 @@ pub struct MoneyGuard {
     month: u64,
 }
 
+impl Hooks for MoneyGuard {
+    fn before_attempt(
+        &mut self,
+        now: Nanos,
+        ticket: &mut Ticket,
+        _rng: &mut SimRng,
+    ) -> Result<(), FailureReason> {
+        ticket.reserved = self.admit(now).ok_or(FailureReason::BudgetRefused)? as f32;
+        Ok(())
+    }
+
+    fn on_outcome(&mut self, now: Nanos, ticket: &Ticket, outcome: Outcome, cost: f64) {
+        // What the client knows it spent: the bill on success, the
+        // reservation (an estimate) on a timeout that may have been billed,
+        // nothing for a refusal.
+        let spent = match outcome {
+            Outcome::Success => cost,
+            Outcome::Timeout => self.cfg.estimate,
+            _ => 0.0,
+        };
+        self.settle(now, ticket.reserved as f64, spent);
+    }
+
+    fn before_retry(&mut self, _now: Nanos, _ticket: &mut Ticket, _failed: Outcome) -> RetryAdvice {
+        if self.cfg.strict && self.level() == Level::Critical {
+            RetryAdvice::DoubleBase
+        } else {
+            RetryAdvice::Allow
+        }
+    }
+
+    fn report(&self, report: &mut GuardReport) {
+        let over = self.day_spent - self.cfg.daily_limit;
+        report.money_overshoot = Some(report.money_overshoot.unwrap_or(0.0).max(over));
+    }
+}
+
 impl MoneyGuard {
     /// A guard at the start of a day and month.
-    pub fn new(cfg: &MoneyGuardConfig) -> Self {
+    pub fn new(cfg: MoneyGuardConfig) -> Self {
         Self {
+            cfg,
             day_spent: cfg.initial_spent,
             month_spent: cfg.initial_spent,
             reserved: 0.0,
@@ -85,8 +228,9 @@ impl MoneyGuard {
 
     /// Asks to send an attempt: the amount reserved for it (0 in post mode),
     /// or `None` when the limit would be crossed.
-    pub fn admit(&mut self, cfg: &MoneyGuardConfig, now: Nanos) -> Option<f64> {
+    pub fn admit(&mut self, now: Nanos) -> Option<f64> {
         self.roll(now);
+        let cfg = self.cfg;
         let pending = match cfg.accounting {
             Accounting::Reserve => self.reserved,
             Accounting::Post => 0.0,
@@ -114,11 +258,11 @@ impl MoneyGuard {
     }
 
     /// The level of today's spending.
-    pub fn level(&self, cfg: &MoneyGuardConfig) -> Level {
-        let share = self.day_spent / cfg.daily_limit;
-        if share >= cfg.critical {
+    pub fn level(&self) -> Level {
+        let share = self.day_spent / self.cfg.daily_limit;
+        if share >= self.cfg.critical {
             Level::Critical
-        } else if share >= cfg.warning {
+        } else if share >= self.cfg.warning {
             Level::Warning
         } else {
             Level::Healthy
@@ -126,6 +270,7 @@ impl MoneyGuard {
     }
 
     /// Spent today (settled).
+    #[cfg(test)]
     pub fn day_spent(&self) -> f64 {
         self.day_spent
     }
@@ -155,9 +300,9 @@ mod tests {
             initial_spent: 70.0,
             ..cfg(Accounting::Reserve)
         };
-        let mut g = MoneyGuard::new(&c);
-        assert_eq!(g.admit(&c, 0), Some(20.0));
-        assert_eq!(g.admit(&c, 0), None, "the first call's reservation counts");
+        let mut g = MoneyGuard::new(c);
+        assert_eq!(g.admit(0), Some(20.0));
+        assert_eq!(g.admit(0), None, "the first call's reservation counts");
         g.settle(1, 20.0, 20.0);
         assert_eq!(g.day_spent(), 90.0);
 
@@ -165,17 +310,13 @@ mod tests {
             initial_spent: 70.0,
             ..cfg(Accounting::Post)
         };
-        let mut g = MoneyGuard::new(&c);
-        assert_eq!(g.admit(&c, 0), Some(0.0));
-        assert_eq!(
-            g.admit(&c, 0),
-            Some(0.0),
-            "both in-flight calls pass the check"
-        );
+        let mut g = MoneyGuard::new(c);
+        assert_eq!(g.admit(0), Some(0.0));
+        assert_eq!(g.admit(0), Some(0.0), "both in-flight calls pass the check");
         g.settle(1, 0.0, 20.0);
         g.settle(1, 0.0, 20.0);
         assert_eq!(g.day_spent(), 110.0, "overspent by one call");
-        assert_eq!(g.admit(&c, 2), None);
+        assert_eq!(g.admit(2), None);
     }
 
     #[test]
@@ -184,17 +325,17 @@ mod tests {
             initial_spent: 0.0,
             ..cfg(Accounting::Reserve)
         };
-        let mut g = MoneyGuard::new(&c);
-        assert_eq!(g.level(&c), Level::Healthy);
+        let mut g = MoneyGuard::new(c);
+        assert_eq!(g.level(), Level::Healthy);
         g.settle(0, 0.0, 50.0);
-        assert_eq!(g.level(&c), Level::Warning);
+        assert_eq!(g.level(), Level::Warning);
         g.settle(0, 0.0, 30.0);
-        assert_eq!(g.level(&c), Level::Critical);
-        assert_eq!(g.admit(&c, 0), Some(20.0), "80 + 20 = 100 is allowed");
-        assert_eq!(g.admit(&c, 0), None, "but not above");
+        assert_eq!(g.level(), Level::Critical);
+        assert_eq!(g.admit(0), Some(20.0), "80 + 20 = 100 is allowed");
+        assert_eq!(g.admit(0), None, "but not above");
         // Next day: the daily total resets, the monthly one does not.
-        assert_eq!(g.admit(&c, DAY), Some(20.0));
-        assert_eq!(g.level(&c), Level::Healthy);
+        assert_eq!(g.admit(DAY), Some(20.0));
+        assert_eq!(g.level(), Level::Healthy);
     }
 
     #[test]
@@ -204,9 +345,9 @@ mod tests {
             monthly_limit: 150.0,
             ..cfg(Accounting::Reserve)
         };
-        let mut g = MoneyGuard::new(&c);
+        let mut g = MoneyGuard::new(c);
         g.settle(0, 0.0, 80.0);
         g.settle(DAY, 0.0, 60.0);
-        assert_eq!(g.admit(&c, DAY), None, "140 + 20 > 150 this month");
+        assert_eq!(g.admit(DAY), None, "140 + 20 > 150 this month");
     }
 }

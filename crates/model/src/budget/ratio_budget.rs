@@ -3,40 +3,91 @@
 //! retries per second.
 
 use retrysim_engine::Nanos;
+use serde::{Deserialize, Serialize};
 
 use super::window::SlidingCounts;
+use super::{Hooks, RetryAdvice, Ticket};
+use crate::outcome::Outcome;
+use crate::scenario::error::Errors;
+use crate::scenario::values::within;
 
-/// Parameters, with Finagle's defaults.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RatioBudgetConfig {
-    /// Retries allowed per 100 requests (Finagle: 20).
+/// The ratio budget as written in a scenario (defaults: Finagle's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RatioSpec {
+    /// Retries per 100 requests.
     pub percent: f64,
-    /// Retries allowed per second regardless (Finagle: 10).
+    /// Retries per second allowed regardless.
     pub min_per_second: f64,
-    /// Seconds of history (Finagle's TTL: 10).
-    pub window_s: u32,
+    /// Seconds of history (Finagle's TTL).
+    pub window: u32,
 }
 
-impl Default for RatioBudgetConfig {
+impl Default for RatioSpec {
     fn default() -> Self {
         Self {
             percent: 20.0,
             min_per_second: 10.0,
-            window_s: 10,
+            window: 10,
         }
     }
+}
+
+impl RatioSpec {
+    /// Validates the spec; `at` names a field of the budget.
+    pub(crate) fn compile(&self, errs: &mut Errors, at: &dyn Fn(&str) -> String) -> RatioBudget {
+        let r = self;
+        RatioBudget::new(RatioBudgetConfig {
+            percent: within(errs, &at("ratio.percent"), r.percent, 0.0, 1e6),
+            min_per_second: within(
+                errs,
+                &at("ratio.min_per_second"),
+                r.min_per_second,
+                0.0,
+                1e9,
+            ),
+            window_s: within(errs, &at("ratio.window"), r.window as f64, 1.0, 3600.0) as u32,
+        })
+    }
+}
+
+/// Validated parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatioBudgetConfig {
+    /// Retries allowed per 100 requests.
+    pub percent: f64,
+    /// Retries allowed per second regardless.
+    pub min_per_second: f64,
+    /// Seconds of history.
+    pub window_s: u32,
 }
 
 /// One client's budget: requests (`a`) and retries (`b`) per second.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatioBudget {
+    cfg: RatioBudgetConfig,
     counts: SlidingCounts,
+}
+
+impl Hooks for RatioBudget {
+    fn on_request(&mut self, now: Nanos) {
+        RatioBudget::on_request(self, now);
+    }
+
+    fn before_retry(&mut self, now: Nanos, _ticket: &mut Ticket, _failed: Outcome) -> RetryAdvice {
+        if self.try_retry(now) {
+            RetryAdvice::Allow
+        } else {
+            RetryAdvice::Refuse
+        }
+    }
 }
 
 impl RatioBudget {
     /// An empty budget (only the floor is available at first).
-    pub fn new(cfg: &RatioBudgetConfig) -> Self {
+    pub fn new(cfg: RatioBudgetConfig) -> Self {
         Self {
+            cfg,
             counts: SlidingCounts::new(cfg.window_s),
         }
     }
@@ -47,10 +98,10 @@ impl RatioBudget {
     }
 
     /// Asks for a retry; true (and counted) if within budget.
-    pub fn try_retry(&mut self, cfg: &RatioBudgetConfig, now: Nanos) -> bool {
+    pub fn try_retry(&mut self, now: Nanos) -> bool {
         let (requests, retries) = self.counts.totals(now);
-        let allowed = cfg.percent / 100.0 * requests as f64
-            + cfg.min_per_second * self.counts.window_s() as f64;
+        let allowed = self.cfg.percent / 100.0 * requests as f64
+            + self.cfg.min_per_second * self.counts.window_s() as f64;
         if (retries + 1) as f64 > allowed {
             return false;
         }
@@ -73,26 +124,26 @@ mod tests {
             min_per_second: 0.5,
             window_s: 4,
         };
-        let mut b = RatioBudget::new(&cfg);
+        let mut b = RatioBudget::new(cfg);
         // Floor only: 0.5/s × 4 s = 2 retries.
-        assert!(b.try_retry(&cfg, 0));
-        assert!(b.try_retry(&cfg, 0));
-        assert!(!b.try_retry(&cfg, 0));
+        assert!(b.try_retry(0));
+        assert!(b.try_retry(0));
+        assert!(!b.try_retry(0));
         // 10 requests add 20 % = 2 more.
         for _ in 0..10 {
             b.on_request(S);
         }
-        assert!(b.try_retry(&cfg, S));
-        assert!(b.try_retry(&cfg, S));
-        assert!(!b.try_retry(&cfg, S));
+        assert!(b.try_retry(S));
+        assert!(b.try_retry(S));
+        assert!(!b.try_retry(S));
         // At 4 s the retries of second 0 leave the window: 2 more.
-        assert!(b.try_retry(&cfg, 4 * S));
-        assert!(b.try_retry(&cfg, 4 * S));
-        assert!(!b.try_retry(&cfg, 4 * S));
+        assert!(b.try_retry(4 * S));
+        assert!(b.try_retry(4 * S));
+        assert!(!b.try_retry(4 * S));
         // At 5 s the requests of second 1 leave too: floor only, and the
         // two retries of second 1 and two of second 4 still count.
-        assert!(!b.try_retry(&cfg, 5 * S));
+        assert!(!b.try_retry(5 * S));
         // Long silence empties the window.
-        assert!(b.try_retry(&cfg, 100 * S));
+        assert!(b.try_retry(100 * S));
     }
 }

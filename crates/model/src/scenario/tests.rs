@@ -1,0 +1,265 @@
+//! Loading and validating scenarios: errors name the field and the rule.
+
+use super::*;
+use retrysim_engine::Nanos;
+
+const GOOD: &str = r#"{
+  "name": "ok",
+  "duration": 10,
+  "workload": {"kind": "open", "rate": [[0, 100]]},
+  "service": {"limiter": {"rate": 50, "burst": 5},
+          "workers": {"service_time": {"kind": "constant", "value": 0.1}}},
+  "policies": [{"name": "a"}, {"name": "b", "max_attempts": 3,
+            "backoff": {"kind": "exponential", "base": 0.5},
+            "jitter": {"kind": "full"}}]
+}"#;
+
+fn err(text: &str) -> String {
+    Scenario::from_json(text)
+        .expect_err("should be refused")
+        .to_string()
+}
+
+#[test]
+fn a_good_file_loads_with_defaults_filled_in() {
+    let s = Scenario::from_json(GOOD).unwrap();
+    assert_eq!((s.seed, s.replications, s.policies.len()), (1, 10, 2));
+    assert_eq!(s.policies[1].timeout, 30_000_000_000);
+    assert_eq!(s.spec.drain, 300.0);
+    assert_eq!(s.recovery.threshold, 0.05);
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let text = GOOD.replace(r#""duration": 10,"#, r#""duration": 10"#);
+    assert_eq!(err(&text), "4:3: malformed JSON: expected `,` or `}`");
+}
+
+#[test]
+fn unknown_field_names_its_path_and_position() {
+    let text = GOOD.replace(r#""max_attempts": 3"#, r#""max_atempts": 3"#);
+    let e = err(&text);
+    assert!(e.starts_with("7:"), "{e}");
+    assert!(
+        e.contains("policies[1].max_atempts: unknown field `max_atempts`"),
+        "{e}"
+    );
+    assert!(e.contains("expected one of"), "{e}");
+}
+
+#[test]
+fn wrong_type_and_missing_field_name_their_path() {
+    let e = err(&GOOD.replace(r#""duration": 10"#, r#""duration": "ten""#));
+    assert!(
+        e.contains("duration: invalid type: string \"ten\", expected a number"),
+        "{e}"
+    );
+    let e = err(&GOOD.replace(r#""rate": [[0, 100]]"#, r#""rate": 100"#));
+    assert!(e.contains("expected a list"), "{e}");
+    let e = err(&GOOD.replace(r#"{"kind": "full"}"#, r#""full""#));
+    assert!(
+        e.contains("expected an object with a \"kind\" field"),
+        "{e}"
+    );
+    assert_eq!(
+        err("  \n"),
+        "1:1: malformed JSON: the file is empty: a scenario is a JSON object"
+    );
+    let e = err(&GOOD.replace(r#""duration": 10,"#, ""));
+    assert!(e.contains("missing field `duration`"), "{e}");
+    let e = err(&GOOD.replace(r#""kind": "full""#, r#""kind": "fulll""#));
+    assert!(
+        e.contains("policies[1].jitter") && e.contains("unknown variant `fulll`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn out_of_range_values_name_field_rule_and_value() {
+    let e = err(&GOOD.replace(r#""rate": 50"#, r#""rate": -5"#));
+    assert_eq!(
+        e,
+        "service.limiter.rate: must be > 0 (at least 0.001) and <= 1e8 tokens per second, got -5"
+    );
+    let e = err(&GOOD.replace(r#""max_attempts": 3"#, r#""max_attempts": 0"#));
+    assert!(
+        e.starts_with("policies[1].max_attempts: must be between 1 and 1000"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_invalid_field_is_reported_at_once() {
+    let text = GOOD
+        .replace(r#""duration": 10"#, r#""duration": -1"#)
+        .replace(r#"{"name": "a"}"#, r#"{"name": "b"}"#);
+    match Scenario::from_json(&text) {
+        Err(ScenarioError::Invalid(errors)) => {
+            let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
+            assert_eq!(paths, ["duration", "policies[1].name"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn fields_on_kinds_that_take_none_are_refused() {
+    let e = err(&GOOD.replace(
+        r#"{"name": "a"}"#,
+        r#"{"name": "a", "backoff": {"kind": "none", "base": 1}}"#,
+    ));
+    assert!(
+        e.contains("policies[0].backoff: unknown field `base`"),
+        "{e}"
+    );
+    let e = err(&GOOD.replace(
+        r#"{"kind": "full"}"#,
+        r#"{"kind": "full", "fraction": 0.3}"#,
+    ));
+    assert!(
+        e.contains("policies[1].jitter: unknown field `fraction`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn cross_field_rules() {
+    let e = err(&GOOD
+        .replace(
+            r#""jitter": {"kind": "full"}"#,
+            r#""jitter": {"kind": "decorrelated"}"#,
+        )
+        .replace(r#""backoff": {"kind": "exponential", "base": 0.5},"#, ""));
+    assert!(e.contains("policies[1].jitter: decorrelated jitter"), "{e}");
+    let e = err(&GOOD.replace(r#""base": 0.5}"#, r#""base": 2, "cap": 1}"#));
+    assert!(
+        e.contains("policies[1].backoff.cap: must be >= base (2), got 1"),
+        "{e}"
+    );
+    let e = err(&GOOD.replace(r#"[[0, 100]]"#, r#"[[5, 100], [2, 10]]"#));
+    assert!(
+        e.contains("workload.rate[1][0]: times must not decrease"),
+        "{e}"
+    );
+    let e = err(&GOOD.replace(r#""name": "ok""#, r#""name": "../x""#));
+    assert!(e.starts_with("name: must be 1-100 letters"), "{e}");
+}
+
+fn with_triggers(triggers: &str) -> String {
+    GOOD.replace(
+        r#""duration": 10,"#,
+        &format!(r#""duration": 100, "triggers": {triggers},"#),
+    )
+}
+
+#[test]
+fn triggers_become_rate_steps_outages_and_capacity_windows() {
+    const S: Nanos = 1_000_000_000;
+    let s = Scenario::from_json(&with_triggers(
+        r#"[{"kind": "load_spike", "start": 10, "duration": 5, "qps": 900},
+            {"kind": "outage", "start": 30, "duration": 2, "mode": "error"}]"#,
+    ))
+    .unwrap();
+    let Workload::Open { rate } = &s.workload else {
+        panic!("open")
+    };
+    assert_eq!(
+        (rate.rate_at(9.0), rate.rate_at(12.0), rate.rate_at(16.0)),
+        (100.0, 900.0, 100.0)
+    );
+    assert_eq!(
+        (s.services[0].outages[0].start, s.services[0].outages[0].end),
+        (30 * S, 32 * S)
+    );
+    // Recovery counts from the first start and from the last end.
+    assert_eq!(
+        (s.recovery.trigger, s.recovery.trigger_end),
+        (10 * S, 32 * S)
+    );
+    // Metastability is judged on the last 30 s of load (70..100 s),
+    // which start at least 30 s after the last trigger ended.
+    let w = s.recovery.metastable.unwrap();
+    assert_eq!((w.from, w.to, w.margin), (70 * S, 100 * S, 0.1));
+    // A trigger ending too late to judge: no metastability verdict.
+    let s = Scenario::from_json(&with_triggers(
+        r#"[{"kind": "outage", "start": 50, "duration": 10, "mode": "drop"}]"#,
+    ))
+    .unwrap();
+    assert_eq!(s.recovery.metastable, None);
+    // Without triggers, none either, and the trigger defaults to 0.
+    let s = Scenario::from_json(GOOD).unwrap();
+    assert_eq!((s.recovery.trigger, s.recovery.metastable), (0, None));
+}
+
+#[test]
+fn trigger_errors_name_the_trigger_and_field() {
+    let e = err(&with_triggers(
+        r#"[{"kind": "capacity_drop", "start": 10, "duration": 5, "capacity": 0.5}]"#,
+    ));
+    assert!(
+        e.contains("triggers[0].capacity: a share of unbounded workers"),
+        "{e}"
+    );
+    let e = err(&with_triggers(
+        r#"[{"kind": "capacity_drop", "start": 10, "duration": 5, "slowdown": 0.5},
+            {"kind": "capacity_drop", "start": 12, "duration": 5, "slowdown": 2}]"#,
+    ));
+    assert!(
+        e.contains("triggers[0].slowdown: must be a factor between 1"),
+        "{e}"
+    );
+    assert!(
+        e.contains("triggers[1].start: capacity drops must not overlap"),
+        "{e}"
+    );
+    let e = err(&with_triggers(
+        r#"[{"kind": "outage", "start": 200, "duration": 1, "mode": "drop"}]"#,
+    ));
+    assert!(
+        e.contains("triggers[0].start: must be within the load"),
+        "{e}"
+    );
+    let e = err(&with_triggers(
+        r#"[{"kind": "load_spike", "start": 1, "duration": 1}]"#,
+    ));
+    assert!(e.contains("triggers[0]: missing field `qps`"), "{e}");
+    let closed = with_triggers(r#"[{"kind": "load_spike", "start": 1, "duration": 1, "qps": 5}]"#)
+        .replace(
+            r#"{"kind": "open", "rate": [[0, 100]]}"#,
+            r#"{"kind": "closed", "users": 5, "think": {"kind": "constant", "value": 1}}"#,
+        );
+    assert!(err(&closed).contains("triggers[0]: a load spike needs an open workload"));
+}
+
+#[test]
+fn a_service_is_workers_or_a_contended_record() {
+    let both = GOOD.replace(r#""limiter""#, r#""contention": {}, "limiter""#);
+    assert!(err(&both).contains("service: give either `workers` or `contention`"));
+    let neither = GOOD.replace(
+        r#""workers": {"service_time": {"kind": "constant", "value": 0.1}}"#,
+        r#""client_error_share": 0"#,
+    );
+    assert!(
+        err(&neither).contains("service: needs `workers`"),
+        "{}",
+        err(&neither)
+    );
+    let record = GOOD.replace(
+        r#""workers": {"service_time": {"kind": "constant", "value": 0.1}}"#,
+        r#""contention": {}"#,
+    );
+    assert!(Scenario::from_json(&record).unwrap().services[0].contention);
+}
+
+#[test]
+fn runaway_scenarios_are_refused_before_running() {
+    let e = err(&GOOD
+        .replace(r#"[[0, 100]]"#, r#"[[0, 100000000]]"#)
+        .replace(r#""duration": 10"#, r#""duration": 100000"#));
+    assert!(e.contains("workload.rate: would generate about"), "{e}");
+    let e = err(&GOOD.replace(
+        r#""duration": 10"#,
+        r#""duration": 10, "metrics": {"bin": 0.0001}"#,
+    ));
+    assert!(e.contains("metrics.bin:"), "{e}");
+}

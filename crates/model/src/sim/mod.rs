@@ -1,0 +1,231 @@
+//! One replication of one policy: components wired by events.
+//!
+//! The simulation holds one component per role, each in its own file:
+//! the workload ([`workload`]: arrivals, closed-loop users), the client
+//! ([`client`]: an attempt's life, the retry decision, the guards), the
+//! network ([`network`]: latency and faults, both ways), the services by
+//! id ([`service`]: limiter, outages, workers or a contended record,
+//! congestion, capacity drops) and billing ([`billing`]). This file holds
+//! the loop and the time-series gauges.
+//!
+//! # Event flow of one attempt
+//! `Arrival` (or a retry's `Send`) → the client's guards → the network's
+//! fault draw and uplink latency → `Reach` the service → outage window →
+//! limiter (429) → 4xx for a malformed request → workers (start, queue, or
+//! 503) → `Done` frees the worker and bills the attempt → `Response` reaches
+//! the client after the downlink latency. A `Timeout` fires at the attempt's
+//! deadline. The client then succeeds, retries (`Send` after the backoff)
+//! or fails the request.
+//!
+//! # Timers that never fire are never scheduled
+//! Most attempts answer long before their timeout. Whenever the time of an
+//! attempt's response becomes known (a 429, 503 or reset at once, or a
+//! service start), the simulator compares it with the attempt deadline: if it
+//! comes first, only the response is scheduled; otherwise only the timeout
+//! (the service still does, and bills, the work). An attempt waiting in the
+//! queue has an unknown finish, so its timeout is armed then, and skipped by
+//! generation if the response wins. This is exactly equivalent to arming
+//! every timeout and cancelling most, at a fraction of the heap traffic.
+
+mod billing;
+mod client;
+mod event;
+mod network;
+mod service;
+mod workload;
+
+#[cfg(test)]
+mod tests;
+
+use retrysim_engine::{EventQueue, Nanos, Process};
+
+pub use event::{ENTRY, Event, ServiceId};
+
+use crate::metrics::RunMetrics;
+use crate::outcome::Outcome;
+use crate::policy::Policy;
+use crate::scenario::Scenario;
+use client::Client;
+use network::Network;
+use service::Service;
+use workload::Source;
+
+/// Random stream purposes (MODEL.md §1): each component draws from its own.
+pub mod purpose {
+    /// Arrival times and each request's client instance.
+    pub const ARRIVALS: u64 = 0;
+    /// Network latency.
+    pub const NETWORK: u64 = 1;
+    /// Service times.
+    pub const SERVICE: u64 = 2;
+    /// Retry jitter.
+    pub const JITTER: u64 = 3;
+    /// Per-attempt network faults.
+    pub const FAULTS: u64 = 4;
+    /// Per-request properties: token counts, malformed (4xx) or not.
+    pub const REQUESTS: u64 = 5;
+    /// Client guards' own draws (adaptive throttling).
+    pub const GUARDS: u64 = 6;
+}
+
+/// "No Retry-After header" in a response.
+pub(crate) const NO_RETRY_AFTER: Nanos = Nanos::MAX;
+
+/// The world of one replication of one policy.
+pub struct Simulation<'a> {
+    /// Where requests come from.
+    source: Source<'a>,
+    /// The client population: requests in flight, policy, guards.
+    client: Client<'a>,
+    /// Latency and faults between client and services.
+    network: Network<'a>,
+    /// The services, by [`ServiceId`].
+    services: Vec<Service<'a>>,
+    metrics: RunMetrics,
+    /// Bin width.
+    bin: Nanos,
+    /// End of the current bin: gauges are read when time passes it.
+    next_gauge: Nanos,
+    /// No request arrives at or after this time.
+    end_of_load: Nanos,
+    /// The run stops here at the latest.
+    until: Nanos,
+}
+
+impl<'a> Simulation<'a> {
+    /// A fresh world for `policy` in `replication` (seeded from the scenario
+    /// seed): every policy sees the same arrivals in the same replication.
+    pub fn new(scenario: &'a Scenario, policy: &'a Policy, replication: u64) -> Self {
+        let seed = scenario.seed;
+        let expected_bins = ((scenario.end_of_load + scenario.drain) / scenario.bin) as usize + 1;
+        let mut metrics = RunMetrics::new(
+            policy.max_attempts,
+            scenario.bin,
+            expected_bins.min(1 << 16),
+        );
+        metrics.priced = scenario.cost.is_some();
+        metrics.contention = scenario.services[ENTRY as usize].contention;
+        Self {
+            source: Source::new(scenario, seed, replication),
+            client: Client::new(scenario, policy, seed, replication),
+            network: Network::new(&scenario.network, seed, replication),
+            services: scenario
+                .services
+                .iter()
+                .map(|config| Service::new(config, seed, replication))
+                .collect(),
+            metrics,
+            bin: scenario.bin,
+            next_gauge: scenario.bin,
+            end_of_load: scenario.end_of_load,
+            until: scenario.end_of_load + scenario.drain,
+        }
+    }
+
+    /// Runs to the end (all requests done, or the drain limit) and returns
+    /// the metrics.
+    pub fn run(mut self) -> RunMetrics {
+        let mut queue = EventQueue::with_capacity(1024);
+        self.source.start(&mut queue);
+        for (svc, service) in self.services.iter().enumerate() {
+            service.schedule_capacity_drops(svc as ServiceId, self.until, &mut queue);
+        }
+        let until = self.until;
+        let out = retrysim_engine::run(&mut self, &mut queue, until, u64::MAX);
+        let end = if out.hit_time_limit {
+            self.until
+        } else {
+            out.end.max(self.end_of_load)
+        };
+        self.metrics.peak_pending_events = out.peak_pending as u64;
+        self.finish(end, out.events)
+    }
+
+    fn finish(mut self, end: Nanos, events: u64) -> RunMetrics {
+        // Nothing happens after the last event: the gauges of the bin that
+        // contains it are the final state.
+        self.read_gauges(end.next_multiple_of(self.bin).max(self.bin));
+        let m = &mut self.metrics;
+        m.events = events;
+        m.run_end = end;
+        m.unfinished = self.client.requests.live();
+        for r in self.client.requests.iter_live() {
+            m.series.at(r.arrival).failed += 1;
+        }
+        m.guards = self.client.guards.report();
+        self.metrics
+    }
+
+    /// Records the gauges of every bin that ended at or before `now`: the
+    /// requests in flight and the entry service's queue, workers and tokens.
+    #[cold]
+    fn read_gauges(&mut self, now: Nanos) {
+        while self.next_gauge <= now {
+            let service = &self.services[ENTRY as usize];
+            let bin = self.metrics.series.at(self.next_gauge - 1);
+            bin.in_flight = self.client.requests.live();
+            bin.queue = service.queued();
+            bin.in_service = service.busy();
+            bin.tokens = service.tokens_at(self.next_gauge);
+            self.next_gauge += self.bin;
+        }
+    }
+}
+
+impl Process for Simulation<'_> {
+    type Event = Event;
+
+    #[inline]
+    fn handle(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
+        if now >= self.next_gauge {
+            self.read_gauges(now);
+        }
+        match event {
+            Event::Arrival => self.on_arrival(now, q),
+            Event::UserArrival { user } => self.on_user_arrival(now, user, q),
+            Event::Send { req, generation } => {
+                if self.client.requests.is_current(req, generation) {
+                    self.start_attempt(now, req, q);
+                }
+            }
+            Event::Reach {
+                svc,
+                req,
+                generation,
+                cost,
+                bad,
+            } => self.on_reach(now, svc, req, generation, cost, bad, q),
+            Event::Done {
+                svc,
+                req,
+                generation,
+                cost,
+            } => self.on_done(now, svc, req, generation, cost, q),
+            Event::Response {
+                req,
+                generation,
+                outcome,
+            } => self.on_response(now, req, generation, outcome, q),
+            Event::Timeout { req, generation } => {
+                if self.client.requests.is_current(req, generation) {
+                    self.end_attempt(now, req, Outcome::Timeout, NO_RETRY_AFTER, q);
+                }
+            }
+            Event::Write {
+                svc,
+                req,
+                generation,
+                version,
+            } => self.on_write(now, svc, req, generation, version, q),
+            Event::Capacity { svc, drop, begin } => self.on_capacity(now, svc, drop, begin, q),
+        }
+        if self.source.has_finished_users() {
+            self.reschedule_users(now, q);
+        }
+    }
+}
+
+/// Runs replication `replication` of the scenario's policy `policy`.
+pub fn run_replication(scenario: &Scenario, policy: usize, replication: u64) -> RunMetrics {
+    Simulation::new(scenario, &scenario.policies[policy], replication).run()
+}

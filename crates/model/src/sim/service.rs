@@ -1,0 +1,381 @@
+//! A service, held by the simulation by id: outage windows, a token-bucket
+//! limiter, then either a pool of workers (with congestion and capacity
+//! drops) or one record under optimistic concurrency (MODEL.md §4). The
+//! [`Service`] value knows nothing of clients; the handlers below route its
+//! answers back through the network.
+
+use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
+
+use super::event::{Event, ServiceId};
+use super::{NO_RETRY_AFTER, Simulation, purpose};
+use crate::faults::{OutageMode, outage_at};
+use crate::outcome::Outcome;
+use crate::scenario::{CapacityDrop, ServiceConfig};
+use crate::token_bucket::{self, TokenBucket};
+use crate::workers::{Arrival, Job, Workers};
+
+/// One service's state in a replication.
+pub(super) struct Service<'a> {
+    config: &'a ServiceConfig,
+    bucket: Option<TokenBucket>,
+    workers: Workers,
+    /// Contention service: the record's version, bumped by every write that
+    /// succeeds.
+    version: u32,
+    /// Factor on service times (a capacity drop's slowdown; 1 outside).
+    slowdown: f64,
+    /// Service times.
+    rng: SimRng,
+}
+
+/// What a service does with an attempt that reaches it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Handling {
+    /// An outage swallows it: no answer will ever come.
+    Vanished,
+    /// Answered at once: an outage's reset or 5xx, a 429 (with its
+    /// `Retry-After`), a 4xx for a malformed request, a 503 from a full
+    /// queue.
+    Answered(Outcome, Nanos),
+    /// A worker takes it; it is done after this service time.
+    Started(Nanos),
+    /// It waits for a worker.
+    Queued,
+    /// A contended record: its read is served.
+    Read,
+}
+
+impl<'a> Service<'a> {
+    /// An attempt reaches the service at `now`: outage window, limiter,
+    /// malformed request, then the record or the workers. The flag says
+    /// whether its answer will be lost (a hanging outage: the service still
+    /// does and bills the work).
+    #[inline]
+    pub fn admit(&mut self, now: Nanos, job: Job, bad: bool) -> (Handling, bool) {
+        let none = NO_RETRY_AFTER;
+        let mut lost = false;
+        match self.outage(now) {
+            Some(OutageMode::Drop) => return (Handling::Vanished, false),
+            Some(OutageMode::Reset) => {
+                return (Handling::Answered(Outcome::ConnectionError, none), false);
+            }
+            Some(OutageMode::Error) => {
+                return (Handling::Answered(Outcome::ServerError, none), false);
+            }
+            Some(OutageMode::Hang) => lost = true,
+            None => {}
+        }
+        let handling = if let Some(retry_after) = self.limit(now) {
+            Handling::Answered(Outcome::RateLimited, retry_after)
+        } else if bad {
+            Handling::Answered(Outcome::ClientError, none)
+        } else if self.config.contention {
+            Handling::Read
+        } else {
+            match self.workers.arrive(job) {
+                Arrival::Started => Handling::Started(self.service_time()),
+                Arrival::Queued => Handling::Queued,
+                Arrival::Refused => Handling::Answered(Outcome::Unavailable, none),
+            }
+        };
+        (handling, lost)
+    }
+
+    pub fn new(config: &'a ServiceConfig, seed: u64, replication: u64) -> Self {
+        let w = &config.workers;
+        Self {
+            config,
+            bucket: config
+                .limiter
+                .as_ref()
+                .map(|l| TokenBucket::new(l.rate, l.burst, l.header)),
+            workers: Workers::new(w.concurrency, w.queue_limit),
+            version: 0,
+            slowdown: 1.0,
+            rng: stream(seed, replication, purpose::SERVICE),
+        }
+    }
+
+    /// Schedules the start and end of every capacity drop before `until`.
+    pub fn schedule_capacity_drops(&self, svc: ServiceId, until: Nanos, q: &mut EventQueue<Event>) {
+        for (i, d) in self.config.capacity_drops.iter().enumerate() {
+            for (at, begin) in [(d.start, true), (d.end, false)] {
+                if at < until {
+                    let drop = i as u32;
+                    q.schedule(at, Event::Capacity { svc, drop, begin });
+                }
+            }
+        }
+    }
+
+    /// The outage in force at `now`, if any.
+    #[inline]
+    fn outage(&self, now: Nanos) -> Option<OutageMode> {
+        if self.config.outages.is_empty() {
+            None
+        } else {
+            outage_at(&self.config.outages, now)
+        }
+    }
+
+    /// The limiter's verdict: `Some(Retry-After)` for a 429.
+    #[inline]
+    fn limit(&mut self, now: Nanos) -> Option<Nanos> {
+        match self.bucket.as_mut()?.try_take(now) {
+            token_bucket::Admission::Admitted => None,
+            token_bucket::Admission::Rejected { retry_after } => {
+                Some(retry_after.unwrap_or(NO_RETRY_AFTER))
+            }
+        }
+    }
+
+    /// How long the attempt starting now takes: a drawn service time,
+    /// slowed by a capacity drop, plus congestion for every other attempt
+    /// in service.
+    #[inline]
+    fn service_time(&mut self) -> Nanos {
+        let w = &self.config.workers;
+        let mut service = w.service_time.sample(&mut self.rng);
+        if self.slowdown != 1.0 {
+            service = (service as f64 * self.slowdown) as Nanos;
+        }
+        if w.congestion_slope > 0 {
+            let others = self.workers.busy().saturating_sub(1);
+            service = service.saturating_add(w.congestion_slope.saturating_mul(others));
+        }
+        service
+    }
+
+    /// A conditional write of a record read at `version`: it wins if no
+    /// other write won since.
+    fn write(&mut self, version: u32) -> Outcome {
+        if version == self.version {
+            self.version = self.version.wrapping_add(1);
+            Outcome::Success
+        } else {
+            Outcome::Conflict
+        }
+    }
+
+    /// Capacity drop `drop` begins: fewer workers, slower service.
+    fn begin_drop(&mut self, d: CapacityDrop) {
+        self.workers.set_concurrency(d.concurrency);
+        self.slowdown = d.slowdown;
+    }
+
+    /// The drop ends: the full pool and speed are back.
+    fn end_drop(&mut self) {
+        self.workers
+            .set_concurrency(self.config.workers.concurrency);
+        self.slowdown = 1.0;
+    }
+
+    /// Attempts waiting in the queue.
+    pub fn queued(&self) -> u64 {
+        self.workers.queued() as u64
+    }
+
+    /// Attempts in service.
+    pub fn busy(&self) -> u64 {
+        self.workers.busy()
+    }
+
+    /// Limiter tokens at `now` (0 without a limiter).
+    pub fn tokens_at(&self, now: Nanos) -> f64 {
+        self.bucket.as_ref().map_or(0.0, |b| b.tokens_at(now))
+    }
+}
+
+impl Simulation<'_> {
+    /// An attempt reaches service `svc`; the client learns what happened
+    /// through the network, or by its timeout.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn on_reach(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        req: u32,
+        generation: u32,
+        cost: f32,
+        bad: bool,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.metrics.attempts_at_service += 1;
+        let current = self.client.requests.is_current(req, generation);
+        if self.client.policy.cancel_on_timeout && !current {
+            self.metrics.cancelled += 1;
+            return;
+        }
+        let job = Job {
+            request: req,
+            generation,
+            cost,
+        };
+        let (handling, lost) = self.services[svc as usize].admit(now, job, bad);
+        if lost && current {
+            self.client.requests.get_mut(req).hang = true;
+            self.arm_timeout(req, q);
+        }
+        match handling {
+            Handling::Answered(outcome, retry_after) => {
+                self.respond(now, req, generation, outcome, retry_after, q)
+            }
+            Handling::Started(service_time) => self.serve(now, svc, job, service_time, q),
+            Handling::Read => self.on_read(now, svc, req, generation, q),
+            Handling::Vanished | Handling::Queued => {
+                if current {
+                    self.arm_timeout(req, q);
+                }
+            }
+        }
+    }
+
+    /// A worker of `svc` serves `job` for `service_time`: it is done then,
+    /// and its answer leaves then.
+    fn serve(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        job: Job,
+        service_time: Nanos,
+        q: &mut EventQueue<Event>,
+    ) {
+        let done = now + service_time;
+        q.schedule(
+            done,
+            Event::Done {
+                svc,
+                req: job.request,
+                generation: job.generation,
+                cost: job.cost,
+            },
+        );
+        self.respond(
+            done,
+            job.request,
+            job.generation,
+            Outcome::Success,
+            NO_RETRY_AFTER,
+            q,
+        );
+    }
+
+    /// A worker of `svc` finishes: the attempt is billed, and the worker
+    /// takes the next queued attempt.
+    pub(super) fn on_done(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        req: u32,
+        generation: u32,
+        cost: f32,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.bill(now, req, generation, cost);
+        if let Some((job, service_time)) = self.take_next(svc, Workers::finish) {
+            self.serve(now, svc, job, service_time, q);
+        }
+    }
+
+    /// The queued job a worker of `svc` takes (`first` asks the pool for
+    /// it), with its service time. When the policy cancels on timeout, the
+    /// worker drops jobs whose client stopped waiting, unstarted, and takes
+    /// the next.
+    #[inline]
+    fn take_next(
+        &mut self,
+        svc: ServiceId,
+        first: fn(&mut Workers) -> Option<Job>,
+    ) -> Option<(Job, Nanos)> {
+        let (client, service) = (&self.client, &mut self.services[svc as usize]);
+        let mut next = first(&mut service.workers);
+        while let Some(job) = next {
+            if !client.policy.cancel_on_timeout
+                || client.requests.is_current(job.request, job.generation)
+            {
+                return Some((job, service.service_time()));
+            }
+            self.metrics.cancelled += 1;
+            next = service.workers.finish();
+        }
+        None
+    }
+
+    /// Contention service: the read of attempt `generation` of `req` reaches
+    /// the record now. Its answer goes back, and the conditional write comes
+    /// in, one network latency each; the write carries the version read.
+    fn on_read(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        req: u32,
+        generation: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        if !self.client.requests.is_current(req, generation) {
+            return; // abandoned before its read: no write will follow
+        }
+        if self.client.requests.get(req).hang {
+            return self.arm_timeout(req, q);
+        }
+        let back = now + self.network.latency();
+        if back >= self.client.requests.get(req).attempt_deadline {
+            return self.arm_timeout(req, q);
+        }
+        let write = back + self.network.latency();
+        self.metrics.writes += 1;
+        // The write's answer time is unknown until it lands: arm the
+        // timeout now (skipped by generation if the answer wins).
+        self.arm_timeout(req, q);
+        let version = self.services[svc as usize].version;
+        q.schedule(
+            write,
+            Event::Write {
+                svc,
+                req,
+                generation,
+                version,
+            },
+        );
+    }
+
+    /// Contention service: a conditional write reaches the record. It wins
+    /// if no other write won since its read; the service applies it whether
+    /// or not the client still waits.
+    pub(super) fn on_write(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        req: u32,
+        generation: u32,
+        version: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        let outcome = self.services[svc as usize].write(version);
+        let cost = self.cost_of(req);
+        self.bill(now, req, generation, cost);
+        self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
+    }
+
+    /// A capacity drop of `svc` begins (fewer workers, slower service) or
+    /// ends (queued attempts start on the workers that come back).
+    #[cold]
+    pub(super) fn on_capacity(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        drop: u32,
+        begin: bool,
+        q: &mut EventQueue<Event>,
+    ) {
+        let service = &mut self.services[svc as usize];
+        if begin {
+            let d = service.config.capacity_drops[drop as usize];
+            return service.begin_drop(d);
+        }
+        service.end_drop();
+        while let Some((job, service_time)) = self.take_next(svc, Workers::start_next) {
+            self.serve(now, svc, job, service_time, q);
+        }
+    }
+}
