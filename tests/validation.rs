@@ -3,7 +3,7 @@
 //! form. docs/validation.md lists them with the latest agreement.
 
 use retrysim_experiment::{Summary, run};
-use retrysim_model::Scenario;
+use retrysim_model::{Metric, Scenario};
 
 /// A single-station queue: Poisson arrivals at `lambda`, `servers`
 /// exponential servers of rate `mu`, unbounded queue, no limiter, no retry,
@@ -23,8 +23,8 @@ fn queue(lambda: f64, mu: f64, servers: u32, duration: f64, seed: u64) -> Summar
 /// Asserts the simulated `key` is within 2 CI half-widths (plus `slack`,
 /// relative) of `expected`, and that the interval is tight enough to mean
 /// something.
-fn agrees(s: &Summary, key: &str, expected: f64, slack: f64) -> (f64, f64) {
-    let st = s.policies[0].metric(key).unwrap();
+fn agrees(s: &Summary, key: Metric, expected: f64, slack: f64) -> (f64, f64) {
+    let st = s.policies[0].get(key);
     let (mean, half) = (st.mean.unwrap(), st.half_width().unwrap());
     println!("{key}: simulated {mean:.4} ± {half:.4}, theory {expected:.4}");
     assert!(
@@ -74,7 +74,7 @@ fn mm1_sojourn_time_matches_1_over_mu_minus_lambda() {
         let lambda = rho * mu;
         let s = queue(lambda, mu, 1, duration, 11);
         // Sojourn W = 1/(μ − λ); the histogram mean is exact.
-        agrees(&s, "latency_mean_s", 1.0 / (mu - lambda), 0.0);
+        agrees(&s, Metric::LatencyMeanS, 1.0 / (mu - lambda), 0.0);
         // Waiting time Wq = ρ/(μ − λ), from the queue-length gauge: Wq = Lq/λ.
         let wq = rho / (mu - lambda);
         let wq_sim = gauge_mean(&s, duration, |r| r.queue) / lambda;
@@ -92,7 +92,7 @@ fn mmc_waiting_time_matches_erlang_c() {
         let wq = erlang_c(c, a) / (c as f64 * mu - lambda);
         let duration = if rho > 0.9 { 8_000.0 } else { 2_000.0 };
         let s = queue(lambda, mu, c, duration, 12);
-        agrees(&s, "latency_mean_s", wq + 1.0 / mu, 0.0);
+        agrees(&s, Metric::LatencyMeanS, wq + 1.0 / mu, 0.0);
         // The waiting time measured independently, from the queue-length
         // gauge and Little's law for the queue: Wq = Lq / λ.
         let wq_sim = gauge_mean(&s, duration, |r| r.queue) / lambda;
@@ -116,8 +116,8 @@ fn littles_law_holds_in_flight_equals_throughput_times_time_in_system() {
     let (lambda, mu, c) = (30.0, 10.0, 4u32);
     let s = queue(lambda, mu, c, 2_000.0, 13);
     let p = &s.policies[0];
-    let w = p.metric("latency_mean_s").unwrap().mean.unwrap();
-    let throughput = p.metric("succeeded").unwrap().mean.unwrap() / 2_000.0;
+    let w = p.get(Metric::LatencyMeanS).mean.unwrap();
+    let throughput = p.get(Metric::Succeeded).mean.unwrap() / 2_000.0;
     // L: the time average of requests in flight, read at every bin's end.
     let l = gauge_mean(&s, 2_000.0, |r| r.in_flight);
     let rel = (l - throughput * w).abs() / (throughput * w);
@@ -136,7 +136,7 @@ fn token_bucket_admits_min_of_offered_and_rate_in_the_long_run() {
                 "policies": [{{"name": "p"}}]}}"#
         );
         let s = run(&Scenario::from_json(&text).unwrap(), &|| ());
-        let admitted = s.policies[0].metric("succeeded").unwrap().mean.unwrap() / 500.0;
+        let admitted = s.policies[0].get(Metric::Succeeded).mean.unwrap() / 500.0;
         let expected = f64::min(offered, rate);
         println!("token bucket: offered {offered}/s, rate {rate}/s: admitted {admitted:.3}/s");
         // Burst adds at most 20 over 500 s (0.04/s).

@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use rand::Rng;
 use retrysim_engine::{EventQueue, stream};
-use retrysim_model::{Overrides, run_replication};
+use retrysim_model::{Metric, Overrides, run_replication};
 
 use crate::cli::BenchArgs;
 use crate::scenario_file;
@@ -103,7 +103,7 @@ fn scaling(s: &retrysim_model::Scenario) -> Result<()> {
         let attempts: f64 = summary
             .policies
             .iter()
-            .filter_map(|p| p.metric("attempts").and_then(|m| m.mean))
+            .filter_map(|p| p.get(Metric::Attempts).mean)
             .sum::<f64>()
             * reps as f64;
         println!(

@@ -4,15 +4,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use retrysim_plot::{Chart, Results};
+use retrysim_experiment::stored::StoredRun;
+use retrysim_experiment::sweep::store::SweepResults;
+use retrysim_plot::Chart;
 
 use crate::output;
-
-/// Renders the charts from the three result files' contents.
-pub fn charts(summary_json: &str, timeseries_csv: &str, latency_csv: &str) -> Result<Vec<Chart>> {
-    let results = Results::parse(summary_json, timeseries_csv, latency_csv)?;
-    Ok(retrysim_plot::render_all(&results)?)
-}
 
 pub fn run(dir: &Path) -> Result<ExitCode> {
     // A sweep folder: its charts come from sweep.json alone.
@@ -20,8 +16,14 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
     if !dir.join("summary.json").exists() && sweep.exists() {
         let text = std::fs::read_to_string(&sweep)
             .with_context(|| format!("cannot read {}", sweep.display()))?;
-        let charts =
-            retrysim_plot::render_sweep(&text).with_context(|| format!("in {}", dir.display()))?;
+        let results: SweepResults = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{}: not a sweep written by this retrysim (re-run `retrysim sweep`)",
+                sweep.display()
+            )
+        })?;
+        let charts = retrysim_plot::render_sweep(&results)
+            .with_context(|| format!("in {}", dir.display()))?;
         return write_charts(dir, charts);
     }
     let read = |name: &str| {
@@ -39,8 +41,10 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
         read("timeseries.csv")?,
         read("latency.csv")?,
     );
+    let stored = StoredRun::read(&summary, &timeseries, &latency)
+        .with_context(|| format!("in {}", dir.display()))?;
     let charts =
-        charts(&summary, &timeseries, &latency).with_context(|| format!("in {}", dir.display()))?;
+        retrysim_plot::render_run(&stored).with_context(|| format!("in {}", dir.display()))?;
     write_charts(dir, charts)
 }
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use retrysim_experiment::report;
+use retrysim_experiment::stored::StoredRun;
 use retrysim_model::Overrides;
 
 use crate::cli::RunArgs;
@@ -72,7 +73,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let charts = if args.no_plots {
         Vec::new()
     } else {
-        crate::commands::plot::charts(&summary_json, &timeseries, &latency)?
+        retrysim_plot::render_run(&StoredRun::of(&summary))?
     };
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("summary.json".into(), summary_json.into_bytes()),

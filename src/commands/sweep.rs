@@ -2,21 +2,20 @@
 //! of its own, computed in parallel, one result file per cell — which makes
 //! sharding, merging and resuming the same mechanism.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
-use retrysim_experiment::report::csv::{field, num};
+use retrysim_experiment::sweep::store::{
+    self, CellResult, Found, MANIFEST, Manifest, SweepResults,
+};
 use retrysim_experiment::sweep::{self, Axis, AxisSpec, Cell};
 use retrysim_model::{Overrides, Scenario};
 use serde_json::{Value, json};
 
 use crate::cli::{MergeArgs, SweepArgs};
 use crate::{output, scenario_file};
-
-const MANIFEST: &str = "sweep-manifest.json";
 
 /// `K/N` → (k, n), 1 ≤ k ≤ n.
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
@@ -114,37 +113,11 @@ fn plan(args: &SweepArgs) -> Result<Plan> {
     })
 }
 
-fn cell_file(index: usize) -> String {
-    format!("cell-{index:06}.json")
-}
-
-/// A cell's result as stored: enough to check it is the cell asked for.
-fn cell_result(cell: &Cell, replications: u32, summary: &retrysim_experiment::Summary) -> Value {
-    json!({
-        "key": cell.key(),
-        "seed": cell.seed,
-        "replications": replications,
-        "policies": summary.policies.iter().map(|p| json!({
-            "name": p.name,
-            "metrics": p.metrics.iter().map(|(k, s)| (k.to_string(), serde_json::to_value(s).unwrap_or(Value::Null))).collect::<serde_json::Map<_, _>>(),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-/// A stored cell result, if it is complete and is this cell's.
-fn load_cell(dir: &Path, cell: &Cell, replications: u32) -> Option<Value> {
-    let v: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(cell_file(cell.index))).ok()?)
-            .ok()?;
-    (v["key"] == cell.key()
-        && v["seed"] == cell.seed
-        && v["replications"] == replications
-        && v["policies"].is_array())
-    .then_some(v)
-}
-
-fn manifest(name: &str, axes: &[Axis], replications: u32, total: usize) -> Value {
-    json!({ "scenario": name, "replications": replications, "cells": total, "axes": axes })
+/// The stored result of `cell`, if it is complete and is this cell's.
+fn load_cell(dir: &Path, cell: &Cell, replications: u32) -> Option<CellResult> {
+    let text = std::fs::read_to_string(dir.join(store::cell_file(cell.index))).ok()?;
+    let result: CellResult = serde_json::from_str(&text).ok()?;
+    result.is_for(cell, replications).then_some(result)
 }
 
 pub fn run(args: SweepArgs) -> Result<ExitCode> {
@@ -156,8 +129,12 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
     let cells_dir = out.join("cells");
     std::fs::create_dir_all(&cells_dir)
         .with_context(|| format!("cannot create {}", cells_dir.display()))?;
-    let total: usize = plan.axes.iter().map(|a| a.values.len()).product();
-    let man = manifest(&plan.name, &plan.axes, plan.replications, total);
+    let man = Manifest {
+        scenario: plan.name.clone(),
+        replications: plan.replications,
+        cells: plan.axes.iter().map(|a| a.values.len()).product(),
+        axes: plan.axes.clone(),
+    };
     output::write_all(
         &out,
         &[(MANIFEST, serde_json::to_string_pretty(&man)? + "\n")],
@@ -186,12 +163,12 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
         todo.par_iter()
             .try_for_each(|(cell, scenario)| -> Result<()> {
                 let summary = retrysim_experiment::run(scenario, &|| ());
-                let v = cell_result(cell, plan.replications, &summary);
+                let result = CellResult::of(cell, plan.replications, &summary);
                 output::write_all(
                     &cells_dir,
                     &[(
-                        cell_file(cell.index).as_str(),
-                        serde_json::to_string(&v)? + "\n",
+                        store::cell_file(cell.index).as_str(),
+                        serde_json::to_string(&result)? + "\n",
                     )],
                 )?;
                 bar.inc(1);
@@ -209,9 +186,9 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let doc = assemble(&out, &man, &[cells_dir])?;
+    let sweep = assemble(&out, &man, &[cells_dir])?;
     if !args.quiet {
-        print!("{}", overview(&doc));
+        print!("{}", sweep.overview());
         println!(
             "Wrote {}/{{sweep.csv, sweep.json, sweep-*.png}}",
             out.display()
@@ -221,7 +198,7 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
 }
 
 pub fn merge(args: MergeArgs) -> Result<ExitCode> {
-    let mut man: Option<Value> = None;
+    let mut man: Option<Manifest> = None;
     for d in &args.dirs {
         let text = std::fs::read_to_string(d.join(MANIFEST)).with_context(|| {
             format!(
@@ -229,7 +206,7 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
                 d.display()
             )
         })?;
-        let m: Value =
+        let m: Manifest =
             serde_json::from_str(&text).with_context(|| format!("{}/{MANIFEST}", d.display()))?;
         match &man {
             None => man = Some(m),
@@ -251,85 +228,10 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One figure per cell and policy, as a Markdown table: the share of
-/// metastable runs when the scenario judges it, else the writes of a
-/// contended record, else the success rate.
-fn overview(doc: &Value) -> String {
-    let cells = doc["cells"].as_array().cloned().unwrap_or_default();
-    let has = |key: &str| {
-        cells.iter().any(|c| {
-            c["policies"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|p| p["metrics"][key]["mean"].is_number())
-        })
-    };
-    let (key, what) = if has("metastable") {
-        ("metastable", "runs metastable at the end of the load")
-    } else if has("writes") {
-        ("writes", "writes sent (mean)")
-    } else {
-        ("success_rate", "success rate (mean)")
-    };
-    let Some(first) = cells.first() else {
-        return String::new();
-    };
-    let names: Vec<&str> = first["policies"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| p["name"].as_str().unwrap_or(""))
-        .collect();
-    let mut out = format!("\n{what}, per cell and policy:\n\n| cell |");
-    for n in &names {
-        out.push_str(&format!(" {n} |"));
-    }
-    out.push_str(&format!("\n|---|{}\n", "---|".repeat(names.len())));
-    for c in &cells {
-        let params: Vec<String> = c["params"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(path, v)| {
-                let v = match v {
-                    Value::Object(o) => o
-                        .get("kind")
-                        .and_then(Value::as_str)
-                        .unwrap_or("{…}")
-                        .to_string(),
-                    other => other.to_string(),
-                };
-                format!("{path}={v}")
-            })
-            .collect();
-        out.push_str(&format!("| {} |", params.join(", ")));
-        for p in c["policies"].as_array().into_iter().flatten() {
-            let m = &p["metrics"][key];
-            let cell = match (m["mean"].as_f64(), m["n"].as_u64()) {
-                (Some(x), Some(n)) if key == "metastable" => {
-                    format!("{} of {n}", (x * n as f64).round())
-                }
-                (Some(x), _) if key == "writes" => format!("{x:.0}"),
-                (Some(x), _) => format!("{:.1} %", 100.0 * x),
-                (None, _) => "–".into(),
-            };
-            out.push_str(&format!(" {cell} |"));
-        }
-        out.push('\n');
-    }
-    out.push('\n');
-    out
-}
-
-/// Collects every cell of the grid from `dirs` (each exactly once) and
-/// writes sweep.csv and sweep.json in grid order; returns sweep.json.
-fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<Value> {
-    let axes: Vec<Axis> = serde_json::from_value(man["axes"].clone())?;
-    let replications = man["replications"].as_u64().unwrap_or(0);
-    let total = man["cells"].as_u64().unwrap_or(0) as usize;
-    let mut found: BTreeMap<usize, (PathBuf, Value)> = BTreeMap::new();
-    let mut duplicates = Vec::new();
+/// Reads every cell result in `dirs`, assembles the grid of `man` and
+/// writes sweep.csv, sweep.json and the sweep charts into `out`.
+fn assemble(out: &Path, man: &Manifest, dirs: &[PathBuf]) -> Result<SweepResults> {
+    let mut found = Vec::new();
     for d in dirs {
         let Ok(entries) = std::fs::read_dir(d) else {
             continue;
@@ -337,110 +239,35 @@ fn assemble(out: &Path, man: &Value, dirs: &[PathBuf]) -> Result<Value> {
         let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         names.sort();
         for f in names {
-            let Some(idx) = f.file_name().and_then(|n| n.to_str()).and_then(|n| {
-                n.strip_prefix("cell-")?
-                    .strip_suffix(".json")?
-                    .parse::<usize>()
-                    .ok()
-            }) else {
-                continue;
-            };
-            let Ok(v) = std::fs::read_to_string(&f)
-                .map_err(|_| ())
-                .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|_| ()))
+            let Some(index) = f
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(store::cell_index)
             else {
                 continue;
             };
-            if v["replications"].as_u64() != Some(replications) {
+            // An unreadable or broken file is a cell not yet done.
+            let Ok(result) = std::fs::read_to_string(&f)
+                .map_err(|_| ())
+                .and_then(|t| serde_json::from_str::<CellResult>(&t).map_err(|_| ()))
+            else {
                 continue;
-            }
-            if let Some((other, _)) = found.get(&idx) {
-                duplicates.push(format!(
-                    "cell {idx} in {} and {}",
-                    other.display(),
-                    f.display()
-                ));
-            } else {
-                found.insert(idx, (f, v));
-            }
+            };
+            found.push(Found {
+                place: f.display().to_string(),
+                index,
+                result,
+            });
         }
     }
-    if !duplicates.is_empty() {
-        bail!("duplicated cells: {}", duplicates.join("; "));
-    }
-    let cells = sweep::grid(&axes, 0).map_err(|e| anyhow!("{e}"))?;
-    let missing: Vec<String> = cells
-        .iter()
-        .filter(|c| !found.contains_key(&c.index))
-        .map(|c| format!("{} ({})", c.index, c.key()))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "{} of {total} cells missing: {}",
-            missing.len(),
-            missing.join(", ")
-        );
-    }
-    let mut csv = String::from("cell");
-    for a in &axes {
-        csv.push(',');
-        csv.push_str(&field(&a.path));
-    }
-    csv.push_str(",policy,metric,mean,ci_low,ci_high,n,of\n");
-    let mut json_cells = Vec::new();
-    for cell in &cells {
-        let v = &found[&cell.index].1;
-        if v["key"] != cell.key() {
-            bail!(
-                "cell {} holds {} but the grid expects {}",
-                cell.index,
-                v["key"],
-                cell.key()
-            );
-        }
-        let params: Vec<String> = cell
-            .params
-            .iter()
-            .map(|(_, val)| match val {
-                Value::Number(n) => num(n.as_f64().unwrap_or(f64::NAN)),
-                Value::String(s) => field(s),
-                // An object or list (a whole workload): JSON, quoted.
-                other => field(&other.to_string()),
-            })
-            .collect();
-        for p in v["policies"].as_array().into_iter().flatten() {
-            for (metric, s) in p["metrics"].as_object().into_iter().flatten() {
-                let f = |x: &Value| x.as_f64().map_or(String::new(), num);
-                csv.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{}\n",
-                    cell.index,
-                    params.join(","),
-                    field(p["name"].as_str().unwrap_or("")),
-                    metric,
-                    f(&s["mean"]),
-                    f(&s["ci95"][0]),
-                    f(&s["ci95"][1]),
-                    s["n"],
-                    s["of"]
-                ));
-            }
-        }
-        json_cells.push(json!({
-            "index": cell.index,
-            "params": cell.params.iter().map(|(p, v)| (p.clone(), v.clone())).collect::<serde_json::Map<_, _>>(),
-            "seed": v["seed"],
-            "policies": v["policies"],
-        }));
-    }
-    let doc = json!({ "scenario": man["scenario"], "replications": replications, "axes": axes, "cells": json_cells });
-    let json_text = serde_json::to_string_pretty(&doc)? + "\n";
-    // Charts come from sweep.json alone, so a merge draws the same ones.
-    let charts = retrysim_plot::render_sweep(&json_text)?;
+    let sweep = SweepResults::assemble(man, found)?;
+    // Charts come from sweep.json's content alone, so a merge draws the same ones.
+    let charts = retrysim_plot::render_sweep(&sweep)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("sweep.csv".into(), csv.into_bytes()),
-        ("sweep.json".into(), json_text.into_bytes()),
+        ("sweep.csv".into(), sweep.csv().into_bytes()),
+        ("sweep.json".into(), sweep.json().into_bytes()),
     ];
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
     output::write_all(out, &files)?;
-    Ok(doc)
+    Ok(sweep)
 }

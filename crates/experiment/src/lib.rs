@@ -9,6 +9,7 @@ pub mod claims;
 pub mod replicate;
 pub mod report;
 pub mod stats;
+pub mod stored;
 pub mod summary;
 pub mod sweep;
 

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use retrysim_engine::time::nanos_to_secs;
 use retrysim_model::histogram::Histogram;
-use retrysim_model::{RunMetrics, Scenario, run_replication};
+use retrysim_model::{ByMetric, RunMetrics, Scalars, Scenario, run_replication};
 
 use crate::stats::Stat;
 use crate::summary::{
@@ -62,7 +62,8 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
             bin_s,
             signals: "error_recovery_s: share of attempts sent in a bin that failed (the 429 dashboard); \
                       user_recovery_s: share of requests arriving in a bin that finally failed (what users feel); \
-                      *_after_end_s: the same, measured from the last trigger's end",
+                      *_after_end_s: the same, measured from the last trigger's end"
+                .into(),
             trigger_end_s: nanos_to_secs(scenario.recovery().trigger_end),
             triggers: scenario
                 .spec()
@@ -71,7 +72,7 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
                 .map(|t| {
                     let (start_s, d) = t.window();
                     TriggerInfo {
-                        kind: t.kind(),
+                        kind: t.kind().into(),
                         start_s,
                         end_s: start_s + d,
                     }
@@ -89,20 +90,14 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
 
 #[derive(Default)]
 struct Accumulator {
-    keys: Vec<&'static str>,
-    per_replication: Vec<Vec<Option<f64>>>,
+    per_replication: Vec<Scalars>,
     series: SeriesSum,
     latency: Option<Histogram>,
 }
 
 impl Accumulator {
     fn add(&mut self, scenario: &Scenario, m: RunMetrics) {
-        let scalars = m.scalars(*scenario.recovery());
-        if self.keys.is_empty() {
-            self.keys = scalars.iter().map(|(k, _)| *k).collect();
-        }
-        self.per_replication
-            .push(scalars.into_iter().map(|(_, v)| v).collect());
+        self.per_replication.push(m.scalars(*scenario.recovery()));
         self.series.add(&m.series.bins);
         match &mut self.latency {
             Some(h) => h.merge(&m.latency),
@@ -111,15 +106,10 @@ impl Accumulator {
     }
 
     fn finish(self, name: &str, reps: u32, bin_s: f64, bins: usize) -> PolicySummary {
-        let metrics = self
-            .keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let column: Vec<Option<f64>> = self.per_replication.iter().map(|r| r[i]).collect();
-                (*k, Stat::of(&column))
-            })
-            .collect();
+        let metrics = ByMetric::from_fn(|m| {
+            let column: Vec<Option<f64>> = self.per_replication.iter().map(|r| r[m]).collect();
+            Stat::of(&column)
+        });
         PolicySummary {
             name: name.to_string(),
             metrics,

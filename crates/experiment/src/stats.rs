@@ -1,6 +1,6 @@
 //! Means and 95 % confidence intervals over replications.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Two-sided 97.5 % quantiles of Student's t for 1 … 30 degrees of freedom.
 const T975: [f64; 30] = [
@@ -26,7 +26,7 @@ pub fn t975(df: u32) -> f64 {
 
 /// A figure over replications: mean and 95 % confidence interval of the
 /// replications in which it exists.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
     /// Mean over the replications that have a value; `None` if none has.
     pub mean: Option<f64>,

@@ -5,13 +5,13 @@ use retrysim_model::histogram::Histogram;
 use retrysim_model::outcome::Outcome;
 use retrysim_model::scenario::ScenarioSpec;
 use retrysim_model::timeseries::Bin;
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use retrysim_model::{ByMetric, Metric, Scalars};
+use serde::{Deserialize, Serialize};
 
 use crate::stats::Stat;
 
 /// The whole result of a run, as written to `summary.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Program and version that produced it.
     pub tool: String,
@@ -25,7 +25,7 @@ pub struct Summary {
 }
 
 /// The recovery rule, restated in seconds for readers of the JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecoveryInfo {
     /// When the trouble starts.
     pub trigger_s: f64,
@@ -36,22 +36,22 @@ pub struct RecoveryInfo {
     /// Bin width.
     pub bin_s: f64,
     /// What the two signals are.
-    pub signals: &'static str,
+    pub signals: String,
     /// When the last trigger ends (recovery is also measured from here).
     pub trigger_end_s: f64,
     /// The scenario's triggers, for charts and readers.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<TriggerInfo>,
     /// Where metastability was judged, when it was.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metastable: Option<MetastableInfo>,
 }
 
 /// One trigger, in seconds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TriggerInfo {
     /// `load_spike`, `capacity_drop` or `outage`.
-    pub kind: &'static str,
+    pub kind: String,
     /// Start.
     pub start_s: f64,
     /// End.
@@ -59,7 +59,7 @@ pub struct TriggerInfo {
 }
 
 /// The metastability test, in seconds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetastableInfo {
     /// Window start.
     pub from_s: f64,
@@ -70,17 +70,16 @@ pub struct MetastableInfo {
 }
 
 /// One policy's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicySummary {
     /// Policy name.
     pub name: String,
     /// Every figure: mean and 95 % CI over replications, in report order.
-    #[serde(serialize_with = "metrics_as_map")]
-    pub metrics: Vec<(&'static str, Stat)>,
-    /// The per-replication values behind `metrics` (same order), for paired
-    /// comparisons between policies.
+    pub metrics: ByMetric<Stat>,
+    /// The per-replication values behind `metrics`, for paired comparisons
+    /// between policies.
     #[serde(skip)]
-    pub per_replication: Vec<Vec<Option<f64>>>,
+    pub per_replication: Vec<Scalars>,
     /// Mean over replications, bin by bin.
     #[serde(skip)]
     pub series: Vec<SeriesRow>,
@@ -90,18 +89,11 @@ pub struct PolicySummary {
 }
 
 impl PolicySummary {
-    /// The figure named `key`, if it exists.
-    pub fn metric(&self, key: &str) -> Option<&Stat> {
-        self.metrics.iter().find(|(k, _)| *k == key).map(|(_, s)| s)
+    /// The figure `m` (every policy has every figure; its mean is `None`
+    /// where no replication had a value).
+    pub fn get(&self, m: Metric) -> &Stat {
+        &self.metrics[m]
     }
-}
-
-fn metrics_as_map<S: Serializer>(m: &[(&'static str, Stat)], s: S) -> Result<S::Ok, S::Error> {
-    let mut map = s.serialize_map(Some(m.len()))?;
-    for (k, v) in m {
-        map.serialize_entry(k, v)?;
-    }
-    map.end()
 }
 
 /// One bin of the mean time series.

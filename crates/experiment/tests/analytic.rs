@@ -2,7 +2,7 @@
 //! reports.
 
 use retrysim_experiment::run;
-use retrysim_model::Scenario;
+use retrysim_model::{Metric, Scenario};
 
 /// Runs a scenario whose attempts fail independently with probability `p`
 /// (a connection reset) and returns the summary.
@@ -18,8 +18,8 @@ fn independent_failures(p: f64, k: u32) -> retrysim_experiment::Summary {
     run(&Scenario::from_json(&text).unwrap(), &|| ())
 }
 
-fn check(summary: &retrysim_experiment::Summary, key: &str, expected: f64) {
-    let stat = summary.policies[0].metric(key).unwrap();
+fn check(summary: &retrysim_experiment::Summary, key: Metric, expected: f64) {
+    let stat = summary.policies[0].get(key);
     let (mean, half) = (stat.mean.unwrap(), stat.half_width().unwrap());
     assert!(
         half > 0.0 && half < 0.01 * expected.max(0.1),
@@ -36,8 +36,8 @@ fn success_rate_is_one_minus_p_to_the_k() {
     for (p, k) in [(0.3, 3), (0.5, 2), (0.1, 4)] {
         let s = independent_failures(p, k);
         let pk = f64::powi(p, k as i32);
-        check(&s, "success_rate", 1.0 - pk);
+        check(&s, Metric::SuccessRate, 1.0 - pk);
         // Attempts per request: 1 + p + … + p^(k−1) = (1 − p^k) / (1 − p).
-        check(&s, "amplification", (1.0 - pk) / (1.0 - p));
+        check(&s, Metric::Amplification, (1.0 - pk) / (1.0 - p));
     }
 }

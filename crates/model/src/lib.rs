@@ -23,6 +23,7 @@ pub mod distribution;
 pub mod faults;
 pub mod histogram;
 pub mod jitter;
+pub mod metric;
 pub mod metrics;
 pub mod outcome;
 pub mod policy;
@@ -37,6 +38,7 @@ pub mod token_bucket;
 pub mod workers;
 pub mod workload;
 
+pub use metric::{ByMetric, Metric, Scalars};
 pub use metrics::RunMetrics;
 pub use outcome::{FailureReason, Outcome};
 pub use policy::Policy;

@@ -5,6 +5,7 @@ use retrysim_engine::time::nanos_to_secs;
 
 use crate::budget::GuardReport;
 use crate::histogram::Histogram;
+use crate::metric::{Metric, Scalars};
 use crate::outcome::{FailureReason, Outcome};
 use crate::recovery::{RecoveryRule, recovery_time};
 use crate::timeseries::TimeSeries;
@@ -138,149 +139,91 @@ impl RunMetrics {
         recovery_time(&signal, self.series.width, rule, self.run_end)
     }
 
-    /// The replication's scalar figures, in report order. `None` means the
-    /// figure does not exist in this replication (no success to take a
-    /// latency of; never recovered).
-    pub fn scalars(&self, rule: RecoveryRule) -> Vec<(&'static str, Option<f64>)> {
+    /// The replication's figures. `None` means the figure does not exist
+    /// in this replication (no success to take a latency of; never
+    /// recovered; unpriced).
+    pub fn scalars(&self, rule: RecoveryRule) -> Scalars {
         let n = self.arrivals as f64;
+        let count = |x: u64| Some(x as f64);
         let share = |x: u64, of: u64| (of > 0).then(|| x as f64 / of as f64);
         let lat = |q: f64| self.latency.quantile(q).map(nanos_to_secs);
         let by_k = |k: usize| self.success_by_attempt.get(k).copied().unwrap_or(0);
-        let four_plus: u64 = self.success_by_attempt.iter().skip(3).sum();
-        let mut v = vec![
-            ("requests", Some(n)),
-            ("success_rate", share(self.succeeded, self.arrivals)),
-            ("succeeded", Some(self.succeeded as f64)),
-            ("failed", Some(self.not_succeeded() as f64)),
-        ];
-        for r in FailureReason::ALL {
-            v.push((failure_key(r), Some(self.failed[r as usize] as f64)));
-        }
-        v.extend([
-            ("failed_unfinished", Some(self.unfinished as f64)),
-            ("success_at_attempt_1", share(by_k(0), self.succeeded)),
-            ("success_at_attempt_2", share(by_k(1), self.succeeded)),
-            ("success_at_attempt_3", share(by_k(2), self.succeeded)),
-            ("success_at_attempt_4plus", share(four_plus, self.succeeded)),
-            ("attempts", Some(self.attempts as f64)),
-            ("amplification", share(self.attempts, self.arrivals)),
-            (
-                "service_load",
-                share(self.attempts_at_service, self.arrivals),
-            ),
-            ("latency_mean_s", self.latency.mean().map(|m| m / 1e9)),
-            ("latency_p50_s", lat(0.5)),
-            ("latency_p90_s", lat(0.9)),
-            ("latency_p99_s", lat(0.99)),
-            ("latency_p999_s", lat(0.999)),
-            ("latency_max_s", self.latency.max().map(nanos_to_secs)),
-            ("peak_error_share", self.peak_error_share()),
-            (
-                "error_recovery_s",
-                self.error_recovery(rule).map(nanos_to_secs),
-            ),
-            (
-                "user_recovery_s",
-                self.user_recovery(rule).map(nanos_to_secs),
-            ),
-            (
-                "error_recovery_after_end_s",
-                self.error_recovery(rule.after_end()).map(nanos_to_secs),
-            ),
-            (
-                "user_recovery_after_end_s",
-                self.user_recovery(rule.after_end()).map(nanos_to_secs),
-            ),
-            (
-                "goodput_ratio",
-                rule.metastable.and_then(|w| w.goodput_ratio(&self.series)),
-            ),
-            (
-                "metastable",
-                rule.metastable
-                    .and_then(|w| w.is_metastable(&self.series))
-                    .map(|b| if b { 1.0 } else { 0.0 }),
-            ),
-            ("completion_s", Some(nanos_to_secs(self.last_end))),
-            ("writes", self.contention.then_some(self.writes as f64)),
-        ]);
-        for o in Outcome::ALL {
-            v.push((outcome_key(o), Some(self.outcomes[o as usize] as f64)));
-        }
+        let secs = |t: Option<Nanos>| t.map(nanos_to_secs);
         let priced = |x: f64| self.priced.then_some(x);
         let wasted = self.cost_total - self.cost_useful;
-        v.extend([
-            ("cost_total", priced(self.cost_total)),
-            ("cost_useful", priced(self.cost_useful)),
-            ("cost_wasted", priced(wasted)),
-            (
-                "retry_overhead",
-                if self.priced && self.cost_useful > 0.0 {
-                    Some(wasted / self.cost_useful)
-                } else {
-                    None
-                },
-            ),
-            (
-                "cost_per_success",
-                if self.priced && self.succeeded > 0 {
-                    Some(self.cost_total / self.succeeded as f64)
-                } else {
-                    None
-                },
-            ),
-            ("duplicate_attempts", Some(self.duplicate_attempts as f64)),
-            ("duplicate_cost", priced(self.duplicate_cost)),
-            ("money_overshoot", self.guards.money_overshoot),
-            ("cancelled", Some(self.cancelled as f64)),
-            ("served", Some(self.served as f64)),
-            ("peak_in_flight", Some(self.peak_in_flight as f64)),
-            ("events", Some(self.events as f64)),
-        ]);
-        v
-    }
-}
-
-/// `failed_<reason>`.
-pub fn failure_key(r: FailureReason) -> &'static str {
-    match r {
-        FailureReason::AttemptsExhausted => "failed_attempts_exhausted",
-        FailureReason::NonRetryable => "failed_non_retryable",
-        FailureReason::Deadline => "failed_deadline",
-        FailureReason::RetryAfterTooLong => "failed_retry_after_too_long",
-        FailureReason::BudgetRefused => "failed_budget_refused",
-        FailureReason::CircuitOpen => "failed_circuit_open",
-        FailureReason::Throttled => "failed_throttled",
-    }
-}
-
-/// `attempts_<outcome>`.
-pub fn outcome_key(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Success => "attempts_success",
-        Outcome::RateLimited => "attempts_rate_limited_429",
-        Outcome::Unavailable => "attempts_unavailable_503",
-        Outcome::ServerError => "attempts_server_error_5xx",
-        Outcome::Timeout => "attempts_timeout",
-        Outcome::ConnectionError => "attempts_connection_error",
-        Outcome::ClientError => "attempts_client_error_4xx",
-        Outcome::Conflict => "attempts_conflict_409",
+        let failed = |r: FailureReason| count(self.failed[r as usize]);
+        let attempts = |o: Outcome| count(self.outcomes[o as usize]);
+        Scalars::from_fn(|m| match m {
+            Metric::Requests => Some(n),
+            Metric::SuccessRate => share(self.succeeded, self.arrivals),
+            Metric::Succeeded => count(self.succeeded),
+            Metric::Failed => count(self.not_succeeded()),
+            Metric::FailedAttemptsExhausted => failed(FailureReason::AttemptsExhausted),
+            Metric::FailedNonRetryable => failed(FailureReason::NonRetryable),
+            Metric::FailedDeadline => failed(FailureReason::Deadline),
+            Metric::FailedRetryAfterTooLong => failed(FailureReason::RetryAfterTooLong),
+            Metric::FailedBudgetRefused => failed(FailureReason::BudgetRefused),
+            Metric::FailedCircuitOpen => failed(FailureReason::CircuitOpen),
+            Metric::FailedThrottled => failed(FailureReason::Throttled),
+            Metric::FailedUnfinished => count(self.unfinished),
+            Metric::SuccessAtAttempt1 => share(by_k(0), self.succeeded),
+            Metric::SuccessAtAttempt2 => share(by_k(1), self.succeeded),
+            Metric::SuccessAtAttempt3 => share(by_k(2), self.succeeded),
+            Metric::SuccessAtAttempt4Plus => {
+                share(self.success_by_attempt.iter().skip(3).sum(), self.succeeded)
+            }
+            Metric::Attempts => count(self.attempts),
+            Metric::Amplification => share(self.attempts, self.arrivals),
+            Metric::ServiceLoad => share(self.attempts_at_service, self.arrivals),
+            Metric::LatencyMeanS => self.latency.mean().map(|m| m / 1e9),
+            Metric::LatencyP50S => lat(0.5),
+            Metric::LatencyP90S => lat(0.9),
+            Metric::LatencyP99S => lat(0.99),
+            Metric::LatencyP999S => lat(0.999),
+            Metric::LatencyMaxS => secs(self.latency.max()),
+            Metric::PeakErrorShare => self.peak_error_share(),
+            Metric::ErrorRecoveryS => secs(self.error_recovery(rule)),
+            Metric::UserRecoveryS => secs(self.user_recovery(rule)),
+            Metric::ErrorRecoveryAfterEndS => secs(self.error_recovery(rule.after_end())),
+            Metric::UserRecoveryAfterEndS => secs(self.user_recovery(rule.after_end())),
+            Metric::GoodputRatio => rule.metastable.and_then(|w| w.goodput_ratio(&self.series)),
+            Metric::Metastable => rule
+                .metastable
+                .and_then(|w| w.is_metastable(&self.series))
+                .map(|b| if b { 1.0 } else { 0.0 }),
+            Metric::CompletionS => Some(nanos_to_secs(self.last_end)),
+            Metric::Writes => self.contention.then_some(self.writes as f64),
+            Metric::AttemptsSuccess => attempts(Outcome::Success),
+            Metric::AttemptsRateLimited429 => attempts(Outcome::RateLimited),
+            Metric::AttemptsUnavailable503 => attempts(Outcome::Unavailable),
+            Metric::AttemptsServerError5xx => attempts(Outcome::ServerError),
+            Metric::AttemptsTimeout => attempts(Outcome::Timeout),
+            Metric::AttemptsConnectionError => attempts(Outcome::ConnectionError),
+            Metric::AttemptsClientError4xx => attempts(Outcome::ClientError),
+            Metric::AttemptsConflict409 => attempts(Outcome::Conflict),
+            Metric::CostTotal => priced(self.cost_total),
+            Metric::CostUseful => priced(self.cost_useful),
+            Metric::CostWasted => priced(wasted),
+            Metric::RetryOverhead => {
+                (self.priced && self.cost_useful > 0.0).then(|| wasted / self.cost_useful)
+            }
+            Metric::CostPerSuccess => {
+                (self.priced && self.succeeded > 0).then(|| self.cost_total / self.succeeded as f64)
+            }
+            Metric::DuplicateAttempts => count(self.duplicate_attempts),
+            Metric::DuplicateCost => priced(self.duplicate_cost),
+            Metric::MoneyOvershoot => self.guards.money_overshoot,
+            Metric::Cancelled => count(self.cancelled),
+            Metric::Served => count(self.served),
+            Metric::PeakInFlight => count(self.peak_in_flight),
+            Metric::Events => count(self.events),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_match_names() {
-        for r in FailureReason::ALL {
-            assert_eq!(failure_key(r), format!("failed_{}", r.name()));
-        }
-        for o in Outcome::ALL {
-            assert_eq!(outcome_key(o), format!("attempts_{}", o.name()));
-        }
-    }
 
     #[test]
     fn scalars_divide_by_the_right_counts() {
@@ -291,22 +234,19 @@ mod tests {
         m.unfinished = 1;
         m.success_by_attempt = vec![4, 2, 1, 1, 0];
         m.attempts = 25;
-        let s: std::collections::BTreeMap<_, _> = m
-            .scalars(RecoveryRule {
-                trigger: 0,
-                trigger_end: 0,
-                threshold: 0.05,
-                window: 1,
-                metastable: None,
-                trigger_scoped: None,
-            })
-            .into_iter()
-            .collect();
-        assert_eq!(s["success_rate"], Some(0.8));
-        assert_eq!(s["failed"], Some(2.0));
-        assert_eq!(s["success_at_attempt_1"], Some(0.5));
-        assert_eq!(s["success_at_attempt_4plus"], Some(0.125));
-        assert_eq!(s["amplification"], Some(2.5));
-        assert_eq!(s["latency_p99_s"], None);
+        let s = m.scalars(RecoveryRule {
+            trigger: 0,
+            trigger_end: 0,
+            threshold: 0.05,
+            window: 1,
+            metastable: None,
+            trigger_scoped: None,
+        });
+        assert_eq!(s[Metric::SuccessRate], Some(0.8));
+        assert_eq!(s[Metric::Failed], Some(2.0));
+        assert_eq!(s[Metric::SuccessAtAttempt1], Some(0.5));
+        assert_eq!(s[Metric::SuccessAtAttempt4Plus], Some(0.125));
+        assert_eq!(s[Metric::Amplification], Some(2.5));
+        assert_eq!(s[Metric::LatencyP99S], None);
     }
 }

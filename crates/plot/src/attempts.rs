@@ -2,6 +2,7 @@
 //! stacked horizontal bars.
 
 use plotters::prelude::*;
+use retrysim_model::Metric;
 
 use crate::canvas::{draw_err, draw_legend, label_font, paint_png, tick, title_font};
 use crate::{PlotError, Results};
@@ -15,11 +16,11 @@ const SHADES: [RGBColor; 4] = [
     RGBColor(0x8F, 0xB0, 0xD3),
     RGBColor(0xC9, 0xDA, 0xEC),
 ];
-const KEYS: [(&str, &str); 4] = [
-    ("success_at_attempt_1", "1st attempt"),
-    ("success_at_attempt_2", "2nd"),
-    ("success_at_attempt_3", "3rd"),
-    ("success_at_attempt_4plus", "4th or later"),
+const KEYS: [(Metric, &str); 4] = [
+    (Metric::SuccessAtAttempt1, "1st attempt"),
+    (Metric::SuccessAtAttempt2, "2nd"),
+    (Metric::SuccessAtAttempt3, "3rd"),
+    (Metric::SuccessAtAttempt4Plus, "4th or later"),
 ];
 
 /// Draws the chart.
@@ -67,9 +68,9 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 .filter_map(|(i, p)| {
                     let start: f64 = KEYS[..k]
                         .iter()
-                        .map(|(kk, _)| p.figure(kk).mean.unwrap_or(0.0))
+                        .map(|(kk, _)| p.figure(*kk).mean.unwrap_or(0.0))
                         .sum();
-                    let share = p.figure(key).mean?;
+                    let share = p.figure(*key).mean?;
                     let mut rect = Rectangle::new(
                         [
                             (100.0 * start, SegmentValue::Exact(row(i))),

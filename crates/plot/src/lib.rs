@@ -1,6 +1,7 @@
-//! PNG charts of a retrysim run, from its saved results (`summary.json`,
-//! `timeseries.csv`, `latency.csv`), so that charts can be redrawn without
-//! re-running. Text is rendered with an embedded DejaVu Sans through
+//! PNG charts of a retrysim run, drawn from its results as stored
+//! ([`StoredRun`]: what `summary.json`, `timeseries.csv` and `latency.csv`
+//! hold), so that charts redrawn from a folder equal the ones drawn after
+//! the run; and of a sweep, from its [`SweepResults`]. Text is rendered with an embedded DejaVu Sans through
 //! ab_glyph: no system fonts, no fontconfig, and the same results give the
 //! same bytes on every machine.
 //!
@@ -14,13 +15,15 @@ mod error;
 mod latency_cdf;
 mod outcomes;
 mod palette;
-pub mod results;
+mod results;
 mod sweep;
 mod timeline;
 
 pub use error::PlotError;
-pub use results::Results;
 pub use sweep::render_sweep;
+
+use results::Results;
+use retrysim_experiment::stored::StoredRun;
 
 /// One rendered chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +38,10 @@ pub struct Chart {
 /// size and on a slide at full size.
 pub const SIZE: (u32, u32) = (1600, 1000);
 
-/// Renders every chart that applies to `results` (`cost.png` only when the
+/// Renders every chart that applies to a run (`cost.png` only when the
 /// scenario is priced).
-pub fn render_all(results: &Results) -> Result<Vec<Chart>, PlotError> {
+pub fn render_run(run: &StoredRun) -> Result<Vec<Chart>, PlotError> {
+    let results = &Results::of(run);
     let mut charts = vec![
         Chart {
             name: "timeline.png".into(),

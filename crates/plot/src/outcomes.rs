@@ -2,47 +2,58 @@
 //! 95 % confidence whiskers.
 
 use plotters::prelude::*;
+use retrysim_experiment::Stat;
+use retrysim_model::Metric;
 
 use crate::canvas::{caption_font, draw_err, label_font, paint_png, tick, title_font};
 use crate::palette::{INK, policy};
-use crate::results::Figure;
 use crate::{PlotError, Results};
 
 const NAME: &str = "outcomes.png";
 
 /// The panels: figure key, caption, scale to display units, and unit.
-fn panels(priced: bool) -> Vec<(&'static str, &'static str, f64, &'static str)> {
+fn panels(priced: bool) -> Vec<(Metric, &'static str, f64, &'static str)> {
     let mut v = vec![
-        ("success_rate", "success rate (%)", 100.0, "%"),
+        (Metric::SuccessRate, "success rate (%)", 100.0, "%"),
         (
-            "error_recovery_s",
+            Metric::ErrorRecoveryS,
             "error recovery after the trigger (s)",
             1.0,
             "s",
         ),
         (
-            "user_recovery_s",
+            Metric::UserRecoveryS,
             "user recovery after the trigger (s)",
             1.0,
             "s",
         ),
-        ("amplification", "attempts per request", 1.0, "×"),
-        ("latency_p99_s", "p99 latency of successes (s)", 1.0, "s"),
+        (Metric::Amplification, "attempts per request", 1.0, "×"),
+        (
+            Metric::LatencyP99S,
+            "p99 latency of successes (s)",
+            1.0,
+            "s",
+        ),
     ];
     if priced {
         v.push((
-            "retry_overhead",
+            Metric::RetryOverhead,
             "retry overhead: wasted ÷ useful cost (%)",
             100.0,
             "%",
         ));
     } else {
-        v.push(("latency_p50_s", "p50 latency of successes (s)", 1.0, "s"));
+        v.push((
+            Metric::LatencyP50S,
+            "p50 latency of successes (s)",
+            1.0,
+            "s",
+        ));
     }
     v
 }
 
-fn label(f: &Figure, scale: f64, unit: &str) -> String {
+fn label(f: &Stat, scale: f64, unit: &str) -> String {
     match f.mean {
         None => "never".into(),
         Some(m) => {
@@ -77,10 +88,10 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
         let root = root.titled(&title, title_font()).map_err(&e)?;
         let areas = root.split_evenly((3, 2));
         for (area, (key, caption, scale, unit)) in areas.iter().zip(panels(r.priced)) {
-            let figures: Vec<Figure> = r.policies.iter().map(|p| p.figure(key)).collect();
+            let figures: Vec<&Stat> = r.policies.iter().map(|p| p.figure(key)).collect();
             let x_max = figures
                 .iter()
-                .filter_map(|f| f.ci95.map(|c| c.1).or(f.mean))
+                .filter_map(|f| f.ci95.map(|c| c[1]).or(f.mean))
                 .fold(0.0f64, f64::max)
                 * scale
                 * 1.35;
@@ -122,7 +133,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                     );
                     bar.set_margin(6, 6, 0, 0);
                     chart.draw_series(std::iter::once(bar)).map_err(&e)?;
-                    if let Some((lo, hi)) = f.ci95 {
+                    if let Some([lo, hi]) = f.ci95 {
                         let whisker = |x: f64| (x, SegmentValue::CenterOf(j));
                         chart
                             .draw_series(std::iter::once(PathElement::new(
@@ -132,7 +143,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                             .map_err(&e)?;
                     }
                 }
-                let x = f.ci95.map_or(f.mean.unwrap_or(0.0), |c| c.1) * scale + x_max * 0.01;
+                let x = f.ci95.map_or(f.mean.unwrap_or(0.0), |c| c[1]) * scale + x_max * 0.01;
                 chart
                     .draw_series(std::iter::once(Text::new(
                         label(f, scale, unit),

@@ -3,6 +3,9 @@
 //! whiskers.
 
 use plotters::prelude::*;
+use retrysim_experiment::Stat;
+use retrysim_experiment::sweep::store::{SweepCell, SweepResults};
+use retrysim_model::Metric;
 use serde_json::Value;
 
 use crate::canvas::{
@@ -13,83 +16,68 @@ use crate::{Chart, PlotError};
 
 /// The figures drawn, with captions and display scale; a figure no cell
 /// has (e.g. `writes` without a contended record) is skipped.
-const FIGURES: [(&str, &str, f64); 10] = [
+const FIGURES: [(Metric, &str, f64); 10] = [
     (
-        "metastable",
+        Metric::Metastable,
         "runs metastable at the end of the load (%)",
         100.0,
     ),
     (
-        "goodput_ratio",
+        Metric::GoodputRatio,
         "goodput ÷ offered load at the end of the load (%)",
         100.0,
     ),
-    ("writes", "writes sent (work)", 1.0),
-    ("completion_s", "time until the last request ended (s)", 1.0),
+    (Metric::Writes, "writes sent (work)", 1.0),
     (
-        "user_recovery_after_end_s",
+        Metric::CompletionS,
+        "time until the last request ended (s)",
+        1.0,
+    ),
+    (
+        Metric::UserRecoveryAfterEndS,
         "user recovery after the trigger's end (s)",
         1.0,
     ),
-    ("success_rate", "success rate (%)", 100.0),
+    (Metric::SuccessRate, "success rate (%)", 100.0),
     (
-        "error_recovery_s",
+        Metric::ErrorRecoveryS,
         "error recovery after the trigger (s)",
         1.0,
     ),
     (
-        "user_recovery_s",
+        Metric::UserRecoveryS,
         "user recovery after the trigger (s)",
         1.0,
     ),
-    ("amplification", "attempts per request", 1.0),
-    ("latency_p99_s", "p99 latency of successes (s)", 1.0),
+    (Metric::Amplification, "attempts per request", 1.0),
+    (Metric::LatencyP99S, "p99 latency of successes (s)", 1.0),
 ];
 
-struct Sweep {
-    scenario: String,
-    axes: Vec<(String, Vec<Value>)>,
-    policies: Vec<String>,
-    /// cells in grid order: per policy, figure key → (mean, ci)
-    cells: Vec<Value>,
+/// A sweep as the charts read it.
+struct Sweep<'a> {
+    scenario: &'a str,
+    axes: Vec<(&'a str, &'a [Value])>,
+    policies: Vec<&'a str>,
+    cells: &'a [SweepCell],
 }
 
-fn bad(m: impl Into<String>) -> PlotError {
-    PlotError::Summary(format!("sweep.json: {}", m.into()))
-}
-
-fn parse(text: &str) -> Result<Sweep, PlotError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-    let axes = v["axes"]
-        .as_array()
-        .ok_or_else(|| bad("no axes"))?
-        .iter()
-        .map(|a| {
-            (
-                a["path"].as_str().unwrap_or("").to_string(),
-                a["values"].as_array().cloned().unwrap_or_default(),
-            )
-        })
-        .collect();
-    let cells = v["cells"]
-        .as_array()
-        .cloned()
-        .ok_or_else(|| bad("no cells"))?;
-    let policies = cells
-        .first()
-        .and_then(|c| c["policies"].as_array())
-        .map(|ps| {
-            ps.iter()
-                .map(|p| p["name"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Sweep {
-        scenario: v["scenario"].as_str().unwrap_or("").to_string(),
-        axes,
-        policies,
-        cells,
-    })
+impl<'a> Sweep<'a> {
+    fn of(r: &'a SweepResults) -> Self {
+        Sweep {
+            scenario: &r.scenario,
+            axes: r
+                .axes
+                .iter()
+                .map(|a| (a.path.as_str(), a.values.as_slice()))
+                .collect(),
+            policies: r
+                .cells
+                .first()
+                .map(|c| c.policies.iter().map(|p| p.name.as_str()).collect())
+                .unwrap_or_default(),
+            cells: &r.cells,
+        }
+    }
 }
 
 fn label(v: &Value) -> String {
@@ -103,29 +91,30 @@ fn label(v: &Value) -> String {
     }
 }
 
-/// (mean, ci) of `figure` for policy `p` in cell `c`.
-fn figure(s: &Sweep, c: usize, p: usize, key: &str) -> (Option<f64>, Option<(f64, f64)>) {
-    let m = &s.cells[c]["policies"][p]["metrics"][key];
-    let ci = m["ci95"]
-        .as_array()
-        .and_then(|a| Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?)));
-    (m["mean"].as_f64(), ci)
+/// The figure `m` of policy `p` in cell `c`, if the cell has that policy.
+fn stat<'a>(s: &Sweep<'a>, c: usize, p: usize, m: Metric) -> Option<&'a Stat> {
+    Some(&s.cells.get(c)?.policies.get(p)?.metrics[m])
 }
 
-/// Every sweep chart for `sweep_json` (none for sweeps of three or more axes).
-pub fn render_sweep(sweep_json: &str) -> Result<Vec<Chart>, PlotError> {
-    let s = parse(sweep_json)?;
+/// (mean, ci) of `m` for policy `p` in cell `c`.
+fn figure(s: &Sweep, c: usize, p: usize, m: Metric) -> (Option<f64>, Option<(f64, f64)>) {
+    stat(s, c, p, m).map_or((None, None), |st| (st.mean, st.ci95.map(|[a, b]| (a, b))))
+}
+
+/// Every sweep chart (none for sweeps of three or more axes).
+pub fn render_sweep(sweep: &SweepResults) -> Result<Vec<Chart>, PlotError> {
+    let s = Sweep::of(sweep);
     let mut out = Vec::new();
     for (key, caption, scale) in FIGURES {
         let present = (0..s.cells.len())
             .any(|c| (0..s.policies.len()).any(|p| figure(&s, c, p, key).0.is_some()));
         // Without triggers recovery after the end is recovery itself.
-        let same_as = |other: &str| {
+        let same_as = |other: Metric| {
             (0..s.cells.len()).all(|c| {
                 (0..s.policies.len()).all(|p| figure(&s, c, p, key).0 == figure(&s, c, p, other).0)
             })
         };
-        if !present || (key == "user_recovery_after_end_s" && same_as("user_recovery_s")) {
+        if !present || (key == Metric::UserRecoveryAfterEndS && same_as(Metric::UserRecoveryS)) {
             continue;
         }
         // Bars for values that are not numbers, and for a few numbers (lines
@@ -139,14 +128,17 @@ pub fn render_sweep(sweep_json: &str) -> Result<Vec<Chart>, PlotError> {
             _ => continue,
         };
         out.push(Chart {
-            name: format!("sweep-{key}.png"),
+            name: format!("sweep-{}.png", key.name()),
             png,
         });
     }
-    let has = |key: &str| out.iter().any(|c| c.name == format!("sweep-{key}.png"));
-    if s.axes.len() == 1 && has("writes") && has("completion_s") {
-        let pick = |key: &str| FIGURES.into_iter().find(|f| f.0 == key);
-        if let (Some(w), Some(c)) = (pick("writes"), pick("completion_s")) {
+    let has = |m: Metric| {
+        out.iter()
+            .any(|c| c.name == format!("sweep-{}.png", m.name()))
+    };
+    if s.axes.len() == 1 && has(Metric::Writes) && has(Metric::CompletionS) {
+        let pick = |m: Metric| FIGURES.into_iter().find(|f| f.0 == m);
+        if let (Some(w), Some(c)) = (pick(Metric::Writes), pick(Metric::CompletionS)) {
             out.push(Chart {
                 name: "sweep-writes-and-completion.png".into(),
                 png: stacked(&s, [w, c])?,
@@ -158,7 +150,7 @@ pub fn render_sweep(sweep_json: &str) -> Result<Vec<Chart>, PlotError> {
 
 const NAME: &str = "sweep chart";
 
-fn lines(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
+fn lines(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
     let path = &s.axes[0].0;
     paint_png(NAME, (1600, 1000), |root| {
         let root = root
@@ -173,7 +165,7 @@ fn lines(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, Plo
 
 /// A 1-D sweep over values that are not numbers (whole workloads, names),
 /// or over a few: a group of bars per value, one bar per policy, with 95 % CI whiskers.
-fn bars(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
+fn bars(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
     let (path, values) = &s.axes[0];
     let n = values.len();
     let np = s.policies.len().max(1);
@@ -206,7 +198,7 @@ fn bars(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, Plot
             .configure_mesh()
             .light_line_style(WHITE)
             .disable_x_mesh()
-            .x_desc(path.as_str())
+            .x_desc(*path)
             .y_desc(caption)
             .label_style(label_font())
             .axis_desc_style(label_font())
@@ -239,7 +231,7 @@ fn bars(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, Plot
                     )))
                     .map_err(&e)?;
                 if first {
-                    bar.label(name).legend(legend_line(c));
+                    bar.label(*name).legend(legend_line(c));
                     first = false;
                 }
                 if let Some((lo, hi)) = ci {
@@ -269,7 +261,7 @@ fn bars(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, Plot
 
 /// Two figures of a 1-D sweep stacked, one line per policy in each: the
 /// contention study's work and completion time against the client count.
-fn stacked(s: &Sweep, panels: [(&str, &str, f64); 2]) -> Result<Vec<u8>, PlotError> {
+fn stacked(s: &Sweep, panels: [(Metric, &str, f64); 2]) -> Result<Vec<u8>, PlotError> {
     let path = &s.axes[0].0;
     paint_png(NAME, (1600, 1400), |root| {
         let root = root
@@ -293,7 +285,7 @@ fn stacked(s: &Sweep, panels: [(&str, &str, f64); 2]) -> Result<Vec<u8>, PlotErr
 fn draw_lines<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     s: &Sweep,
-    key: &str,
+    key: Metric,
     caption: &str,
     scale: f64,
     panel_caption: Option<&str>,
@@ -334,7 +326,7 @@ fn draw_lines<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .light_line_style(WHITE)
-        .x_desc(path.as_str())
+        .x_desc(*path)
         .y_desc(caption)
         .label_style(label_font())
         .axis_desc_style(label_font())
@@ -364,7 +356,7 @@ fn draw_lines<DB: DrawingBackend>(
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(3)))
             .map_err(&e)?
-            .label(name)
+            .label(*name)
             .legend(legend_line(c));
         for i in 0..n {
             if let (_, Some((lo, hi))) = figure(s, i, p, key) {
@@ -396,7 +388,7 @@ fn shade(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
+fn heatmap(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, PlotError> {
     let ((px, xs), (py, ys)) = (&s.axes[0], &s.axes[1]);
     let np = s.policies.len().max(1);
     let cols = np.min(3);
@@ -406,7 +398,7 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
         let e = draw_err(NAME);
         let root = root
             .titled(
-                &if key == "metastable" {
+                &if key == Metric::Metastable {
                     format!("{} — {caption}; darker = more runs", s.scenario)
                 } else {
                     format!(
@@ -433,7 +425,7 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
             .map(|((p, _), a)| (p, a))
         {
             let mut chart = ChartBuilder::on(area)
-                .caption(&s.policies[p], caption_font())
+                .caption(s.policies[p], caption_font())
                 .margin(12)
                 .x_label_area_size(60)
                 .y_label_area_size(80)
@@ -445,8 +437,8 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
             chart
                 .configure_mesh()
                 .disable_mesh()
-                .x_desc(px.as_str())
-                .y_desc(py.as_str())
+                .x_desc(*px)
+                .y_desc(*py)
                 .label_style(label_font())
                 .axis_desc_style(label_font())
                 .x_labels(xs.len() + 1)
@@ -480,10 +472,10 @@ fn heatmap(s: &Sweep, key: &str, caption: &str, scale: f64) -> Result<Vec<u8>, P
                         .map_err(&e)?;
                     let ink = if t > 0.55 { WHITE } else { INK };
                     let d = if m.abs() >= 100.0 { 0 } else { 1 };
-                    let runs = s.cells[c]["policies"][p]["metrics"][key]["n"].as_u64();
+                    let runs = stat(s, c, p, key).map(|st| st.n);
                     let text = match (ci, runs) {
                         // A yes/no figure reads better as a count of runs.
-                        (_, Some(n)) if key == "metastable" => {
+                        (_, Some(n)) if key == Metric::Metastable => {
                             format!("{} of {n} runs", (m / scale * n as f64).round())
                         }
                         (Some((lo, hi)), _) => {

@@ -4,6 +4,7 @@
 //! legend.
 
 use plotters::prelude::*;
+use retrysim_model::Metric;
 
 use crate::canvas::{
     caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, tick, title_font,
@@ -81,7 +82,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
         }
         for (i, p) in r.policies.iter().enumerate() {
             let c = policy(i);
-            let metastable = p.figure("metastable").mean.filter(|m| *m > 0.0);
+            let metastable = p.figure(Metric::Metastable).mean.filter(|m| *m > 0.0);
             let label = match metastable {
                 Some(m) if m >= 1.0 => format!("{} — metastable", p.name),
                 Some(m) => format!("{} — metastable in {:.0} % of runs", p.name, 100.0 * m),
@@ -194,7 +195,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                     ))
                     .map_err(&e)?;
             }
-            if let Some(rec) = p.figure("error_recovery_s").mean {
+            if let Some(rec) = p.figure(Metric::ErrorRecoveryS).mean {
                 let x = r.trigger_s + rec;
                 // A short bar standing on the axis where the policy recovered.
                 chart

@@ -1,5 +1,7 @@
 //! Judging a run's summary against a claim's check.
 
+use retrysim_model::{Metric, Scalars};
+
 use crate::stats::Stat;
 use crate::summary::{PolicySummary, Summary};
 
@@ -14,14 +16,6 @@ fn policy<'a>(s: &'a Summary, name: &str) -> Result<&'a PolicySummary, String> {
             names.join(", ")
         )
     })
-}
-
-fn column(p: &PolicySummary, metric: &str) -> Result<(usize, Stat), String> {
-    p.metrics
-        .iter()
-        .position(|(k, _)| *k == metric)
-        .map(|i| (i, p.metrics[i].1.clone()))
-        .ok_or_else(|| format!("no metric `{metric}` (see docs/model.md §7 for the names)"))
 }
 
 /// `mean [low, high]`, or `none (0/n)`.
@@ -42,12 +36,13 @@ fn g(x: f64) -> String {
     format!("{x:.d$}")
 }
 
-/// The paired difference left − right over replications where both exist.
-pub fn paired_difference(left: &[Vec<Option<f64>>], right: &[Vec<Option<f64>>], i: usize) -> Stat {
+/// The paired difference left − right of figure `m` over replications
+/// where both exist.
+pub fn paired_difference(left: &[Scalars], right: &[Scalars], m: Metric) -> Stat {
     let diffs: Vec<Option<f64>> = left
         .iter()
         .zip(right)
-        .map(|(l, r)| match (l[i], r[i]) {
+        .map(|(l, r)| match (l[m], r[m]) {
             (Some(a), Some(b)) => Some(a - b),
             _ => None,
         })
@@ -75,14 +70,14 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
             expected,
             tolerance,
         } => {
-            let (_, s) = column(policy(summary, name)?, metric)?;
+            let s = policy(summary, name)?.get(*metric);
             let mean = s
                 .mean
                 .ok_or_else(|| format!("{name}: `{metric}` has no value in any replication"))?;
             let (lo, hi) = s.ci95.map_or((mean, mean), |[a, b]| (a, b));
             let ok = hi >= expected - tolerance && lo <= expected + tolerance;
             Ok(Finding {
-                measured: format!("{name}: {metric} = {}", describe(&s)),
+                measured: format!("{name}: {metric} = {}", describe(s)),
                 verdict: Verdict::of(ok),
             })
         }
@@ -92,10 +87,10 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
             min,
             max,
         } => {
-            let (_, s) = column(policy(summary, name)?, metric)?;
+            let s = policy(summary, name)?.get(*metric);
             let ok = s.mean.is_some_and(|m| m >= *min && m <= *max);
             Ok(Finding {
-                measured: format!("{name}: {metric} = {}", describe(&s)),
+                measured: format!("{name}: {metric} = {}", describe(s)),
                 verdict: Verdict::of(ok),
             })
         }
@@ -107,11 +102,10 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
             value,
         } => {
             let (l, r) = (policy(summary, left)?, policy(summary, right)?);
-            let (i, ls) = column(l, metric)?;
-            let (_, rs) = column(r, metric)?;
+            let (ls, rs) = (l.get(*metric), r.get(*metric));
             match relation {
                 Relation::Less | Relation::Greater => {
-                    let d = paired_difference(&l.per_replication, &r.per_replication, i);
+                    let d = paired_difference(&l.per_replication, &r.per_replication, *metric);
                     let [lo, hi] = d.ci95.ok_or_else(|| {
                         format!(
                             "`{metric}`: fewer than two replications with both values; run more"
@@ -120,8 +114,8 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
                     Ok(Finding {
                         measured: format!(
                             "{metric}: {left} {} vs {right} {}; paired difference {}",
-                            describe(&ls),
-                            describe(&rs),
+                            describe(ls),
+                            describe(rs),
                             describe(&d)
                         ),
                         verdict: paired_verdict(*relation, [lo, hi]),
@@ -137,8 +131,8 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
                     Ok(Finding {
                         measured: format!(
                             "{metric}: {left} {} ÷ {right} {} = {}",
-                            describe(&ls),
-                            describe(&rs),
+                            describe(ls),
+                            describe(rs),
                             g(ratio)
                         ),
                         verdict: Verdict::of(ratio >= k),
@@ -154,8 +148,13 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
 mod tests {
     use super::*;
 
-    fn reps(values: &[f64]) -> Vec<Vec<Option<f64>>> {
-        values.iter().map(|v| vec![Some(*v)]).collect()
+    const M: Metric = Metric::SuccessRate;
+
+    fn reps(values: &[f64]) -> Vec<Scalars> {
+        values
+            .iter()
+            .map(|v| Scalars::from_fn(|m| (m == M).then_some(*v)))
+            .collect()
     }
 
     #[test]
@@ -165,7 +164,7 @@ mod tests {
         let noise = [3.0, 41.0, 17.0, 29.0, 8.0, 35.0];
         let left = reps(&noise.map(|n| n + 1.0));
         let right = reps(&noise);
-        let d = paired_difference(&left, &right, 0);
+        let d = paired_difference(&left, &right, M);
         assert_eq!(d.mean, Some(1.0));
         let [lo, hi] = d.ci95.unwrap();
         assert!(lo > 0.0 && hi < 2.0, "{lo} {hi}");
@@ -184,7 +183,7 @@ mod tests {
     #[test]
     fn identical_policies_are_not_flagged() {
         let same = reps(&[3.0, 5.0, 4.0, 6.0]);
-        let d = paired_difference(&same, &same, 0);
+        let d = paired_difference(&same, &same, M);
         assert_eq!(d.ci95, Some([0.0, 0.0]));
         // Neither "less" nor "greater" is reproduced on a zero interval.
         let ci = d.ci95.unwrap();

@@ -10,6 +10,7 @@
 pub mod analytic;
 pub mod evaluate;
 
+use retrysim_model::Metric;
 use serde::{Deserialize, Serialize};
 
 /// One claim file (`scenarios/claims/*.json`).
@@ -63,16 +64,24 @@ pub enum Check {
     /// reproduced when its 95 % CI meets `[expected − tolerance, expected +
     /// tolerance]`.
     Value {
+        /// The policy.
         policy: String,
-        metric: String,
+        /// The figure.
+        metric: Metric,
+        /// The claimed value.
         expected: f64,
+        /// How far from it still agrees.
         tolerance: f64,
     },
     /// A policy's figure lies in `[min, max]`: reproduced when its mean does.
     Range {
+        /// The policy.
         policy: String,
-        metric: String,
+        /// The figure.
+        metric: Metric,
+        /// Smallest value that agrees.
         min: f64,
+        /// Largest value that agrees.
         max: f64,
     },
     /// `left` and `right` policies compared on one figure, replication by
@@ -80,17 +89,24 @@ pub enum Check {
     /// reproduced when the paired 95 % CI of left − right lies entirely below
     /// / above zero; `ratio_at_least` when mean(left) ÷ mean(right) ≥ `value`.
     Compare {
-        metric: String,
+        /// The figure.
+        metric: Metric,
+        /// One policy.
         left: String,
+        /// How it relates to the other.
         relation: Relation,
+        /// The other policy.
         right: String,
+        /// The ratio, for `ratio_at_least`.
         #[serde(default)]
         value: Option<f64>,
     },
     /// A closed form computed from the model's own formulas (see
     /// [`analytic`]).
     Analytic {
+        /// Which closed form.
         name: String,
+        /// Its parameters.
         #[serde(default)]
         params: serde_json::Map<String, serde_json::Value>,
     },

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use retrysim_model::metrics::{failure_key, outcome_key};
+use retrysim_model::Metric;
 use retrysim_model::outcome::{FailureReason, Outcome};
 
 use crate::stats::Stat;
@@ -77,10 +77,8 @@ fn header(out: &mut String, cells: &[&str]) {
     out.push('\n');
 }
 
-fn stat<'a>(summary: &'a Summary, policy: usize, key: &str) -> &'a Stat {
-    summary.policies[policy]
-        .metric(key)
-        .expect("every policy reports every key")
+fn stat(summary: &Summary, policy: usize, m: Metric) -> &Stat {
+    summary.policies[policy].get(m)
 }
 
 /// What the figures are: how many replications, which random seed, and
@@ -120,12 +118,12 @@ pub fn headline(summary: &Summary) -> String {
             &mut out,
             &[
                 p.name.clone(),
-                percent(stat(summary, i, "success_rate")),
-                number(stat(summary, i, "amplification"), 2),
-                seconds(stat(summary, i, "latency_p50_s")),
-                seconds(stat(summary, i, "latency_p99_s")),
-                recovery(stat(summary, i, "error_recovery_s")),
-                recovery(stat(summary, i, "user_recovery_s")),
+                percent(stat(summary, i, Metric::SuccessRate)),
+                number(stat(summary, i, Metric::Amplification), 2),
+                seconds(stat(summary, i, Metric::LatencyP50S)),
+                seconds(stat(summary, i, Metric::LatencyP99S)),
+                recovery(stat(summary, i, Metric::ErrorRecoveryS)),
+                recovery(stat(summary, i, Metric::UserRecoveryS)),
             ],
         );
     }
@@ -152,12 +150,12 @@ pub fn metastability_table(summary: &Summary) -> Option<String> {
     for (i, p) in summary.policies.iter().enumerate() {
         let mut cells = vec![
             p.name.clone(),
-            recovery(stat(summary, i, "error_recovery_after_end_s")),
-            recovery(stat(summary, i, "user_recovery_after_end_s")),
+            recovery(stat(summary, i, Metric::ErrorRecoveryAfterEndS)),
+            recovery(stat(summary, i, Metric::UserRecoveryAfterEndS)),
         ];
         if rec.metastable.is_some() {
-            cells.push(percent(stat(summary, i, "goodput_ratio")));
-            cells.push(percent(stat(summary, i, "metastable")));
+            cells.push(percent(stat(summary, i, Metric::GoodputRatio)));
+            cells.push(percent(stat(summary, i, Metric::Metastable)));
         }
         row(&mut out, &cells);
     }
@@ -216,8 +214,8 @@ pub fn dollars(s: &Stat) -> String {
 /// The cost table, when the scenario prices attempts.
 pub fn cost_table(summary: &Summary) -> Option<String> {
     summary.scenario.cost.as_ref()?;
-    let guarded =
-        (0..summary.policies.len()).any(|i| stat(summary, i, "money_overshoot").mean.is_some());
+    let guarded = (0..summary.policies.len())
+        .any(|i| stat(summary, i, Metric::MoneyOvershoot).mean.is_some());
     let mut out = String::new();
     let mut head = vec![
         "policy",
@@ -236,16 +234,16 @@ pub fn cost_table(summary: &Summary) -> Option<String> {
     for (i, p) in summary.policies.iter().enumerate() {
         let mut cells = vec![
             p.name.clone(),
-            dollars(stat(summary, i, "cost_total")),
-            dollars(stat(summary, i, "cost_useful")),
-            dollars(stat(summary, i, "cost_wasted")),
-            percent(stat(summary, i, "retry_overhead")),
-            dollars(stat(summary, i, "cost_per_success")),
-            number(stat(summary, i, "duplicate_attempts"), 1),
-            dollars(stat(summary, i, "duplicate_cost")),
+            dollars(stat(summary, i, Metric::CostTotal)),
+            dollars(stat(summary, i, Metric::CostUseful)),
+            dollars(stat(summary, i, Metric::CostWasted)),
+            percent(stat(summary, i, Metric::RetryOverhead)),
+            dollars(stat(summary, i, Metric::CostPerSuccess)),
+            number(stat(summary, i, Metric::DuplicateAttempts), 1),
+            dollars(stat(summary, i, Metric::DuplicateCost)),
         ];
         if guarded {
-            cells.push(dollars(stat(summary, i, "money_overshoot")));
+            cells.push(dollars(stat(summary, i, Metric::MoneyOvershoot)));
         }
         row(&mut out, &cells);
     }
@@ -253,12 +251,12 @@ pub fn cost_table(summary: &Summary) -> Option<String> {
 }
 
 /// A table of counts, keeping only the columns that are non-zero somewhere.
-fn counts_table(summary: &Summary, columns: &[(&str, &'static str)], decimals: usize) -> String {
+fn counts_table(summary: &Summary, columns: &[(&str, Metric)], decimals: usize) -> String {
     let keep: Vec<_> = columns
         .iter()
         .filter(|(_, key)| {
             (0..summary.policies.len())
-                .any(|i| stat(summary, i, key).mean.is_some_and(|m| m != 0.0))
+                .any(|i| stat(summary, i, *key).mean.is_some_and(|m| m != 0.0))
         })
         .collect();
     if keep.is_empty() {
@@ -272,7 +270,7 @@ fn counts_table(summary: &Summary, columns: &[(&str, &'static str)], decimals: u
         let mut cells = vec![p.name.clone()];
         cells.extend(
             keep.iter()
-                .map(|(_, key)| number(stat(summary, i, key), decimals)),
+                .map(|(_, key)| number(stat(summary, i, *key), decimals)),
         );
         row(&mut out, &cells);
     }
@@ -325,10 +323,10 @@ pub fn render(summary: &Summary) -> String {
         out.push('\n');
     }
     out.push_str("## Requests\n\nMean per replication.\n\n");
-    let mut cols: Vec<(&str, &'static str)> = vec![
-        ("requests", "requests"),
-        ("succeeded", "succeeded"),
-        ("failed", "failed"),
+    let mut cols: Vec<(&str, Metric)> = vec![
+        ("requests", Metric::Requests),
+        ("succeeded", Metric::Succeeded),
+        ("failed", Metric::Failed),
     ];
     let labels = [
         "attempts exhausted",
@@ -340,9 +338,9 @@ pub fn render(summary: &Summary) -> String {
         "throttled",
     ];
     for (r, label) in FailureReason::ALL.iter().zip(labels) {
-        cols.push((label, failure_key(*r)));
+        cols.push((label, Metric::failed(*r)));
     }
-    cols.push(("unfinished", "failed_unfinished"));
+    cols.push(("unfinished", Metric::FailedUnfinished));
     out.push_str(&counts_table(summary, &cols, 1));
 
     out.push_str("\n## Successes by attempt\n\nShare of successful requests that needed the k-th attempt.\n\n");
@@ -351,10 +349,10 @@ pub fn render(summary: &Summary) -> String {
     for (i, p) in summary.policies.iter().enumerate() {
         let mut cells = vec![p.name.clone()];
         for k in [
-            "success_at_attempt_1",
-            "success_at_attempt_2",
-            "success_at_attempt_3",
-            "success_at_attempt_4plus",
+            Metric::SuccessAtAttempt1,
+            Metric::SuccessAtAttempt2,
+            Metric::SuccessAtAttempt3,
+            Metric::SuccessAtAttempt4Plus,
         ] {
             cells.push(percent(stat(summary, i, k)));
         }
@@ -363,7 +361,7 @@ pub fn render(summary: &Summary) -> String {
     out.push_str(&t);
 
     out.push_str("\n## Attempts by outcome\n\nMean per replication.\n\n");
-    let mut cols: Vec<(&str, &'static str)> = vec![("attempts", "attempts")];
+    let mut cols: Vec<(&str, Metric)> = vec![("attempts", Metric::Attempts)];
     let labels = [
         "success",
         "429",
@@ -375,7 +373,7 @@ pub fn render(summary: &Summary) -> String {
         "409 conflict",
     ];
     for (o, label) in Outcome::ALL.iter().zip(labels) {
-        cols.push((label, outcome_key(*o)));
+        cols.push((label, Metric::attempts(*o)));
     }
     out.push_str(&counts_table(summary, &cols, 1));
 
@@ -388,12 +386,12 @@ pub fn render(summary: &Summary) -> String {
     for (i, p) in summary.policies.iter().enumerate() {
         let mut cells = vec![p.name.clone()];
         for k in [
-            "latency_mean_s",
-            "latency_p50_s",
-            "latency_p90_s",
-            "latency_p99_s",
-            "latency_p999_s",
-            "latency_max_s",
+            Metric::LatencyMeanS,
+            Metric::LatencyP50S,
+            Metric::LatencyP90S,
+            Metric::LatencyP99S,
+            Metric::LatencyP999S,
+            Metric::LatencyMaxS,
         ] {
             cells.push(seconds(stat(summary, i, k)));
         }

@@ -350,9 +350,13 @@ fn cost_of_each_outcome() {
         (m.served, m.cost_total, m.cost_useful, m.duplicate_cost),
         (2, 2.0, 0.0, 2.0)
     );
-    let sc: std::collections::BTreeMap<_, _> = m.scalars(s.recovery).into_iter().collect();
-    assert_eq!(sc["cost_wasted"], Some(2.0));
-    assert_eq!(sc["retry_overhead"], None, "no useful cost to divide by");
+    let sc = m.scalars(s.recovery);
+    assert_eq!(sc[crate::Metric::CostWasted], Some(2.0));
+    assert_eq!(
+        sc[crate::Metric::RetryOverhead],
+        None,
+        "no useful cost to divide by"
+    );
 }
 
 #[test]

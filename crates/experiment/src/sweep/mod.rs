@@ -3,6 +3,8 @@
 //! the cell's values — so a cell gives the same numbers alone, in a sweep or
 //! in a shard.
 
+pub mod store;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
