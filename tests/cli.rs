@@ -700,6 +700,32 @@ fn a_cell_gives_the_same_numbers_alone_and_inside_a_sweep() {
     );
 }
 
+/// sweep.json used to carry its cells' figures one unit in the last place
+/// off: they were read back with serde_json's fast, inexact float parser.
+/// Compared as written, digit for digit.
+#[test]
+fn regression_sweep_json_carries_its_cells_figures_to_the_last_digit() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(sweep(dir.path(), &[]).status.success());
+    let numbers = |s: &str| -> Vec<String> {
+        s.split(|c: char| !(c.is_ascii_digit() || ".eE+-".contains(c)))
+            .filter(|t| t.chars().any(|c| c.is_ascii_digit()))
+            .map(str::to_string)
+            .collect()
+    };
+    let doc = text(&read(dir.path(), "sweep.json"));
+    let per_cell: Vec<&str> = doc.split("\"policies\": [").skip(1).collect();
+    assert_eq!(per_cell.len(), 4);
+    for (i, part) in per_cell.iter().enumerate() {
+        let part = part.split("\"index\":").next().unwrap();
+        let cell = text(&read(dir.path(), &format!("cells/cell-{i:06}.json")));
+        let stored = cell.split("\"policies\":[").nth(1).unwrap();
+        let (a, b) = (numbers(part), numbers(stored));
+        assert!(a.len() > 100, "{} numbers", a.len());
+        assert_eq!(a, b, "cell {i}");
+    }
+}
+
 #[test]
 fn resumed_sweep_skips_complete_cells_and_redoes_broken_ones() {
     let dir = tempfile::tempdir().unwrap();

@@ -167,6 +167,19 @@ proptest! {
     }
 
     #[test]
+    fn stored_results_read_back_as_they_were_written(doc in scenario()) {
+        use retrysim_experiment::{report, stored::StoredRun};
+        let s = Scenario::from_value(doc).unwrap();
+        let summary = retrysim_experiment::run(&s, &|| ());
+        let read = StoredRun::read(
+            &report::json::render(&summary),
+            &report::csv::render(&summary),
+            &report::latency::render(&summary),
+        );
+        prop_assert_eq!(read.map_err(|e| TestCaseError::fail(e.to_string()))?, StoredRun::of(&summary));
+    }
+
+    #[test]
     fn the_loader_never_panics_on_arbitrary_text(text in ".{0,400}") {
         let _ = Scenario::from_json(&text);
     }
