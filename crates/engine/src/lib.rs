@@ -22,6 +22,8 @@
 //! `(seed, replication, purpose)`; components draw from their own stream so
 //! that adding a draw to one never shifts another's numbers.
 
+#![deny(missing_docs)]
+
 pub mod process;
 pub mod queue;
 pub mod rng;

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 use retrysim_engine::time::nanos_to_secs;
-use retrysim_model::histogram::Histogram;
+use retrysim_model::Histogram;
 use retrysim_model::{ByMetric, RunMetrics, Scalars, Scenario, run_replication};
 
 use crate::stats::Stat;

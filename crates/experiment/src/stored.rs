@@ -4,7 +4,7 @@
 //! right after a run and one redrawn later from its folder are the same.
 
 use retrysim_engine::time::nanos_to_secs;
-use retrysim_model::outcome::Outcome;
+use retrysim_model::Outcome;
 
 use crate::report::csv::{header, num};
 use crate::summary::{SeriesRow, Summary};

@@ -1,10 +1,10 @@
 //! The result of running a scenario: every policy's figures over
 //! replications, mean time series and pooled latency distribution.
 
-use retrysim_model::histogram::Histogram;
-use retrysim_model::outcome::Outcome;
+use retrysim_model::Bin;
+use retrysim_model::Histogram;
+use retrysim_model::Outcome;
 use retrysim_model::scenario::ScenarioSpec;
-use retrysim_model::timeseries::Bin;
 use retrysim_model::{ByMetric, Metric, Scalars};
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,7 @@
 //! generated ones; and a scenario loader that never panics.
 
 use proptest::prelude::*;
-use retrysim_model::outcome::FailureReason;
+use retrysim_model::FailureReason;
 use retrysim_model::scenario::spec::BudgetSpec;
 use retrysim_model::{Scenario, ScenarioError, run_replication};
 use serde_json::{Value, json};

@@ -133,6 +133,7 @@ impl Requests {
     }
 
     /// Largest number of slots ever used (peak in flight).
+    #[cfg(test)]
     pub fn capacity_used(&self) -> usize {
         self.slots.len()
     }

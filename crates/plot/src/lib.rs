@@ -1,12 +1,16 @@
 //! PNG charts of a retrysim run, drawn from its results as stored
 //! ([`StoredRun`]: what `summary.json`, `timeseries.csv` and `latency.csv`
 //! hold), so that charts redrawn from a folder equal the ones drawn after
-//! the run; and of a sweep, from its [`SweepResults`]. Text is rendered with an embedded DejaVu Sans through
-//! ab_glyph: no system fonts, no fontconfig, and the same results give the
-//! same bytes on every machine.
+//! the run; and of a sweep, from its
+//! [`SweepResults`](retrysim_experiment::sweep::store::SweepResults). Text
+//! is rendered with an embedded DejaVu Sans through ab_glyph: no system
+//! fonts, no fontconfig, and the same results give the same bytes on every
+//! machine.
 //!
-//! This crate reads text and returns PNG bytes; writing files is the
-//! caller's business.
+//! This crate reads typed results and returns PNG bytes; reading and
+//! writing files is the caller's business.
+
+#![deny(missing_docs)]
 
 mod attempts;
 mod canvas;

@@ -1,7 +1,7 @@
 //! Claims judged by closed forms: arithmetic on the claim's own numbers, and
 //! the model's own backoff formulas. Each check states what it computes.
 
-use retrysim_model::backoff::{Backoff, Curve};
+use retrysim_model::{Backoff, Curve};
 
 use super::{Finding, Verdict};
 

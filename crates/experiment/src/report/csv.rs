@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use retrysim_model::outcome::Outcome;
+use retrysim_model::Outcome;
 
 use crate::summary::Summary;
 

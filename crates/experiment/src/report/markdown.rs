@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use retrysim_model::Metric;
-use retrysim_model::outcome::{FailureReason, Outcome};
+use retrysim_model::{FailureReason, Outcome};
 
 use crate::stats::Stat;
 use crate::summary::Summary;

@@ -27,7 +27,14 @@ pub enum AxisSpec {
     /// Explicit values.
     List(Vec<Value>),
     /// `from` to `to` inclusive in `steps` evenly spaced values.
-    Range { from: f64, to: f64, steps: u32 },
+    Range {
+        /// First value.
+        from: f64,
+        /// Last value.
+        to: f64,
+        /// How many values.
+        steps: u32,
+    },
 }
 
 /// Why a sweep is invalid.

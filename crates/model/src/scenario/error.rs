@@ -23,16 +23,23 @@ pub enum ScenarioError {
     /// Not JSON.
     #[error("{line}:{column}: malformed JSON: {message}")]
     Syntax {
+        /// 1-based line.
         line: usize,
+        /// 1-based column.
         column: usize,
+        /// What is wrong.
         message: String,
     },
     /// JSON, but not a scenario: unknown or missing field, wrong type.
     #[error("{line}:{column}: {path}: {message}")]
     Schema {
+        /// Field path, e.g. `policies[1].max_atempts`.
         path: String,
+        /// 1-based line (0 when read from a value, not text).
         line: usize,
+        /// 1-based column (0 when read from a value).
         column: usize,
+        /// What is wrong.
         message: String,
     },
     /// A scenario with values out of range.
