@@ -45,6 +45,7 @@ use crate::metrics::RunMetrics;
 use crate::outcome::Outcome;
 use crate::policy::Policy;
 use crate::scenario::Scenario;
+use crate::workers::Job;
 use client::Client;
 use network::Network;
 use service::Service;
@@ -64,7 +65,7 @@ pub mod purpose {
     pub const FAULTS: u64 = 4;
     /// Per-request properties: token counts, malformed (4xx) or not.
     pub const REQUESTS: u64 = 5;
-    /// Client guards' own draws (adaptive throttling).
+    /// The client guards' own draws.
     pub const GUARDS: u64 = 6;
 }
 
@@ -194,7 +195,14 @@ impl Process for Simulation<'_> {
                 generation,
                 cost,
                 bad,
-            } => self.on_reach(now, svc, req, generation, cost, bad, q),
+            } => {
+                let job = Job {
+                    request: req,
+                    generation,
+                    cost,
+                };
+                self.on_reach(now, svc, job, bad, q)
+            }
             Event::Done {
                 svc,
                 req,

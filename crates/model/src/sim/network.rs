@@ -54,6 +54,7 @@ impl Simulation<'_> {
     /// reaches the service one latency later (a hung one's answer will be
     /// lost).
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub(super) fn transmit(
         &mut self,
         now: Nanos,

@@ -189,28 +189,21 @@ impl<'a> Service<'a> {
 impl Simulation<'_> {
     /// An attempt reaches service `svc`; the client learns what happened
     /// through the network, or by its timeout.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn on_reach(
         &mut self,
         now: Nanos,
         svc: ServiceId,
-        req: u32,
-        generation: u32,
-        cost: f32,
+        job: Job,
         bad: bool,
         q: &mut EventQueue<Event>,
     ) {
+        let (req, generation) = (job.request, job.generation);
         self.metrics.attempts_at_service += 1;
         let current = self.client.requests.is_current(req, generation);
         if self.client.policy.cancel_on_timeout && !current {
             self.metrics.cancelled += 1;
             return;
         }
-        let job = Job {
-            request: req,
-            generation,
-            cost,
-        };
         let (handling, lost) = self.services[svc as usize].admit(now, job, bad);
         if lost && current {
             self.client.requests.get_mut(req).hang = true;
@@ -232,6 +225,7 @@ impl Simulation<'_> {
 
     /// A worker of `svc` serves `job` for `service_time`: it is done then,
     /// and its answer leaves then.
+    #[inline]
     fn serve(
         &mut self,
         now: Nanos,

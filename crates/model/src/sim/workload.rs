@@ -72,7 +72,7 @@ impl<'a> Source<'a> {
     }
 
     /// Draws what a new request is.
-    #[inline]
+    #[inline(always)]
     fn traits(&mut self) -> Traits {
         let client = if self.clients > 1 {
             self.rng_arrivals.random_range(0..self.clients)
@@ -132,11 +132,12 @@ impl Simulation<'_> {
         let Workload::Closed { think, .. } = s.workload else {
             return;
         };
-        for user in std::mem::take(&mut s.finished_users) {
+        for &user in &s.finished_users {
             let t = now + think.sample(&mut s.rng_arrivals);
             if t < s.end_of_load {
                 q.schedule(t, Event::UserArrival { user });
             }
         }
+        s.finished_users.clear(); // keeps its capacity: no allocation per event
     }
 }
