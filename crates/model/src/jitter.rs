@@ -137,6 +137,12 @@ pub enum Jitter {
 }
 
 impl Jitter {
+    /// Whether the jitter remembers the delay it drew last (decorrelated
+    /// jitter does; the memory starts at the backoff's base).
+    pub fn keeps_previous(&self) -> bool {
+        matches!(self, Jitter::Decorrelated)
+    }
+
     /// Jitters `delay` (the capped backoff). `previous` is the last delay this
     /// request drew, initialised to `base`; decorrelated jitter reads and
     /// updates it, the others leave it alone.

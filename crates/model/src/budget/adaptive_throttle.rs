@@ -75,7 +75,7 @@ impl Hooks for AdaptiveThrottle {
         rng: &mut SimRng,
     ) -> Result<(), FailureReason> {
         let p = self.reject_probability(now);
-        self.on_request(now);
+        self.count_request(now);
         if p > 0.0 && rng.random::<f64>() < p {
             return Err(FailureReason::Throttled);
         }
@@ -106,7 +106,7 @@ impl AdaptiveThrottle {
     }
 
     /// Counts an attempt the application asked for (rejected or not).
-    pub fn on_request(&mut self, now: Nanos) {
+    pub fn count_request(&mut self, now: Nanos) {
         self.counts.add_a(now);
     }
 
@@ -132,7 +132,7 @@ mod tests {
         let mut t = AdaptiveThrottle::new(cfg);
         assert_eq!(t.reject_probability(0), 0.0);
         for _ in 0..9 {
-            t.on_request(0);
+            t.count_request(0);
         }
         for _ in 0..2 {
             t.on_accept(0);
@@ -146,7 +146,7 @@ mod tests {
         assert_eq!(t.reject_probability(S), 0.0);
         // After the window, everything is forgotten.
         assert_eq!(t.reject_probability(11 * S), 0.0);
-        t.on_request(11 * S);
+        t.count_request(11 * S);
         assert_eq!(t.reject_probability(11 * S), 0.5);
     }
 }

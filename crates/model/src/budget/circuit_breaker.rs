@@ -137,6 +137,10 @@ impl Hooks for CircuitBreaker {
         let accepted = outcome == Outcome::Success || outcome == Outcome::ClientError;
         self.record(now, ticket.breaker_epoch, !accepted);
     }
+
+    fn attempt_refused(&mut self, _now: Nanos, ticket: &mut Ticket) {
+        self.withdraw(ticket.breaker_epoch);
+    }
 }
 
 impl CircuitBreaker {
@@ -189,6 +193,14 @@ impl CircuitBreaker {
             self.trials_started += 1;
         }
         Some(self.epoch)
+    }
+
+    /// An attempt let through in `epoch` was not sent after all: a trial it
+    /// took in the half-open state is given back.
+    pub fn withdraw(&mut self, epoch: u16) {
+        if epoch == self.epoch && self.state == State::HalfOpen {
+            self.trials_started = self.trials_started.saturating_sub(1);
+        }
     }
 
     /// Records the result of an attempt let through in `epoch`.
@@ -292,6 +304,28 @@ mod tests {
             State::Open { until: 21 },
             "1 of 2 trials failed = 50 %"
         );
+    }
+
+    /// A trial refused by a later guard used to stay counted, and with all
+    /// trials counted but none answered the breaker stayed half-open for good.
+    #[test]
+    fn regression_a_withdrawn_trial_is_given_back() {
+        let c = cfg();
+        let mut b = CircuitBreaker::new(c);
+        for _ in 0..4 {
+            let e = b.allow(0).unwrap();
+            b.record(0, e, true);
+        }
+        let t1 = b.allow(10).unwrap();
+        b.withdraw(t1); // not sent: another guard refused it
+        let t2 = b.allow(10).unwrap();
+        let t3 = b
+            .allow(10)
+            .expect("the withdrawn trial's place is free again");
+        assert_eq!(b.allow(10), None, "two trials in flight");
+        b.record(11, t2, false);
+        b.record(11, t3, false);
+        assert_eq!(b.state(), State::Closed);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Per-client-instance retry budgets and guards (MODEL.md §5), behind one
-//! facade: the simulation calls [`ClientGuards`] at five points of an
-//! attempt's life and never names an individual guard.
+//! Per-client-instance retry budgets and guards (docs/model.md §5), behind
+//! one facade: the simulation calls [`ClientGuards`] at fixed points of a
+//! request's life and never names an individual guard.
 //!
 //! | hook | when | who acts |
 //! |---|---|---|
@@ -9,11 +9,15 @@
 //! | `on_outcome` | an attempt ended | circuit breaker, gRPC throttling, adaptive throttling, money guard: learn |
 //! | `before_retry` | a retryable failure, attempts left | gRPC throttling, ratio budget, retry quota: may refuse (`budget_refused`); money guard: may double the base |
 //! | `on_success` | the request succeeded | retry quota (refunds) |
+//! | `attempt_refused` | a later guard refused an attempt this one let through | circuit breaker (un-counts a trial), money guard (releases the reservation) |
+//! | `retry_dropped` | a retry this one allowed was not sent: a later guard refused it, or the client gave up on it (Retry-After too long, past the deadline) | ratio budget (un-counts it), retry quota (refunds its tokens) |
 //!
 //! Guards run in one fixed order, [`BudgetSpec::compile`]'s: circuit
 //! breaker, adaptive throttling, money guard, gRPC throttling, ratio budget,
 //! retry quota. The first guard that refuses stops the others from seeing
-//! the attempt or retry.
+//! the attempt or retry, and the ones before it undo what they counted: a
+//! budget is charged only for retries that are sent, and a half-open
+//! breaker counts only trials that are sent.
 //!
 //! # Adding a guard
 //! Write `budget/<name>.rs` with its spec (serde, defaults), its validation
@@ -101,12 +105,12 @@ impl BudgetSpec {
 /// retry; kept in the request, opaque to the simulation.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Ticket {
-    /// Dollars the money guard reserved for the current attempt.
-    pub reserved: f32,
     /// Retry-quota tokens the last retry took (AWS refunds them on success).
-    pub quota_taken: u16,
+    pub quota_taken: u32,
     /// Circuit-breaker epoch the current attempt was let through in.
     pub breaker_epoch: u16,
+    /// Whether the money guard reserved its estimate for the current attempt.
+    pub reserved: bool,
 }
 
 /// A guard's say on a retry.
@@ -150,6 +154,12 @@ pub(crate) trait Hooks {
     }
     /// The request succeeded.
     fn on_success(&mut self, _ticket: &Ticket) {}
+    /// This guard let the attempt through, but a later one refused it: undo
+    /// what was counted for it.
+    fn attempt_refused(&mut self, _now: Nanos, _ticket: &mut Ticket) {}
+    /// This guard allowed the retry, but it is not sent (a later guard
+    /// refused it, or the client gave up on it): undo what was charged.
+    fn retry_dropped(&mut self, _now: Nanos, _ticket: &mut Ticket) {}
     /// Adds this guard's end-of-run figures.
     fn report(&self, _report: &mut GuardReport) {}
 }
@@ -233,7 +243,8 @@ impl ClientGuards {
         }
     }
 
-    /// Before an attempt of `client`: the first guard that refuses says why.
+    /// Before an attempt of `client`: the first guard that refuses says why,
+    /// and the guards before it undo what they counted for the attempt.
     pub fn before_attempt(
         &mut self,
         client: u32,
@@ -241,8 +252,16 @@ impl ClientGuards {
         ticket: &mut Ticket,
         rng: &mut SimRng,
     ) -> Result<(), FailureReason> {
-        for g in self.of(client) {
-            each!(g, g => Hooks::before_attempt(g, now, ticket, rng))?;
+        let guards = self.of(client);
+        for j in 0..guards.len() {
+            if let Err(reason) =
+                each!(&mut guards[j], g => Hooks::before_attempt(g, now, ticket, rng))
+            {
+                for g in &mut guards[..j] {
+                    each!(g, g => Hooks::attempt_refused(g, now, ticket));
+                }
+                return Err(reason);
+            }
         }
         Ok(())
     }
@@ -261,7 +280,8 @@ impl ClientGuards {
         }
     }
 
-    /// Before a retry of `client` after `failed`.
+    /// Before a retry of `client` after `failed`: the first guard that
+    /// refuses stops the others, and the guards before it undo their charge.
     pub fn before_retry(
         &mut self,
         client: u32,
@@ -269,15 +289,29 @@ impl ClientGuards {
         ticket: &mut Ticket,
         failed: Outcome,
     ) -> RetryAdvice {
+        let guards = self.of(client);
         let mut advice = RetryAdvice::Allow;
-        for g in self.of(client) {
-            match each!(g, g => Hooks::before_retry(g, now, ticket, failed)) {
-                RetryAdvice::Refuse => return RetryAdvice::Refuse,
+        for j in 0..guards.len() {
+            match each!(&mut guards[j], g => Hooks::before_retry(g, now, ticket, failed)) {
+                RetryAdvice::Refuse => {
+                    for g in &mut guards[..j] {
+                        each!(g, g => Hooks::retry_dropped(g, now, ticket));
+                    }
+                    return RetryAdvice::Refuse;
+                }
                 RetryAdvice::DoubleBase => advice = RetryAdvice::DoubleBase,
                 RetryAdvice::Allow => {}
             }
         }
         advice
+    }
+
+    /// A retry of `client` the guards allowed is not sent after all (the
+    /// client gave up on it): every guard undoes its charge.
+    pub fn retry_dropped(&mut self, client: u32, now: Nanos, ticket: &mut Ticket) {
+        for g in self.of(client) {
+            each!(g, g => Hooks::retry_dropped(g, now, ticket));
+        }
     }
 
     /// A request of `client` succeeded.

@@ -172,8 +172,13 @@ impl Hooks for MoneyGuard {
         ticket: &mut Ticket,
         _rng: &mut SimRng,
     ) -> Result<(), FailureReason> {
-        ticket.reserved = self.admit(now).ok_or(FailureReason::BudgetRefused)? as f32;
+        ticket.reserved = self.admit(now).ok_or(FailureReason::BudgetRefused)?;
         Ok(())
+    }
+
+    fn attempt_refused(&mut self, now: Nanos, ticket: &mut Ticket) {
+        self.settle(now, ticket.reserved, 0.0);
+        ticket.reserved = false;
     }
 
     fn on_outcome(&mut self, now: Nanos, ticket: &Ticket, outcome: Outcome, cost: f64) {
@@ -185,7 +190,7 @@ impl Hooks for MoneyGuard {
             Outcome::Timeout => self.cfg.estimate,
             _ => 0.0,
         };
-        self.settle(now, ticket.reserved as f64, spent);
+        self.settle(now, ticket.reserved, spent);
     }
 
     fn before_retry(&mut self, _now: Nanos, _ticket: &mut Ticket, _failed: Outcome) -> RetryAdvice {
@@ -226,9 +231,9 @@ impl MoneyGuard {
         }
     }
 
-    /// Asks to send an attempt: the amount reserved for it (0 in post mode),
-    /// or `None` when the limit would be crossed.
-    pub fn admit(&mut self, now: Nanos) -> Option<f64> {
+    /// Asks to send an attempt: whether the estimate was reserved for it
+    /// (in reserve mode), or `None` when the limit would be crossed.
+    pub fn admit(&mut self, now: Nanos) -> Option<bool> {
         self.roll(now);
         let cfg = self.cfg;
         let pending = match cfg.accounting {
@@ -243,16 +248,19 @@ impl MoneyGuard {
         match cfg.accounting {
             Accounting::Reserve => {
                 self.reserved += cfg.estimate;
-                Some(cfg.estimate)
+                Some(true)
             }
-            Accounting::Post => Some(0.0),
+            Accounting::Post => Some(false),
         }
     }
 
-    /// Settles an attempt: releases its reservation and adds what it cost.
-    pub fn settle(&mut self, now: Nanos, reserved: f64, cost: f64) {
+    /// Settles an attempt: releases its reservation, if it had one, and adds
+    /// what it cost.
+    pub fn settle(&mut self, now: Nanos, reserved: bool, cost: f64) {
         self.roll(now);
-        self.reserved = (self.reserved - reserved).max(0.0);
+        if reserved {
+            self.reserved = (self.reserved - self.cfg.estimate).max(0.0);
+        }
         self.day_spent += cost;
         self.month_spent += cost;
     }
@@ -301,9 +309,9 @@ mod tests {
             ..cfg(Accounting::Reserve)
         };
         let mut g = MoneyGuard::new(c);
-        assert_eq!(g.admit(0), Some(20.0));
+        assert_eq!(g.admit(0), Some(true));
         assert_eq!(g.admit(0), None, "the first call's reservation counts");
-        g.settle(1, 20.0, 20.0);
+        g.settle(1, true, 20.0);
         assert_eq!(g.day_spent(), 90.0);
 
         let c = MoneyGuardConfig {
@@ -311,10 +319,14 @@ mod tests {
             ..cfg(Accounting::Post)
         };
         let mut g = MoneyGuard::new(c);
-        assert_eq!(g.admit(0), Some(0.0));
-        assert_eq!(g.admit(0), Some(0.0), "both in-flight calls pass the check");
-        g.settle(1, 0.0, 20.0);
-        g.settle(1, 0.0, 20.0);
+        assert_eq!(g.admit(0), Some(false));
+        assert_eq!(
+            g.admit(0),
+            Some(false),
+            "both in-flight calls pass the check"
+        );
+        g.settle(1, false, 20.0);
+        g.settle(1, false, 20.0);
         assert_eq!(g.day_spent(), 110.0, "overspent by one call");
         assert_eq!(g.admit(2), None);
     }
@@ -327,14 +339,14 @@ mod tests {
         };
         let mut g = MoneyGuard::new(c);
         assert_eq!(g.level(), Level::Healthy);
-        g.settle(0, 0.0, 50.0);
+        g.settle(0, false, 50.0);
         assert_eq!(g.level(), Level::Warning);
-        g.settle(0, 0.0, 30.0);
+        g.settle(0, false, 30.0);
         assert_eq!(g.level(), Level::Critical);
-        assert_eq!(g.admit(0), Some(20.0), "80 + 20 = 100 is allowed");
+        assert_eq!(g.admit(0), Some(true), "80 + 20 = 100 is allowed");
         assert_eq!(g.admit(0), None, "but not above");
         // Next day: the daily total resets, the monthly one does not.
-        assert_eq!(g.admit(DAY), Some(20.0));
+        assert_eq!(g.admit(DAY), Some(true));
         assert_eq!(g.level(), Level::Healthy);
     }
 
@@ -346,8 +358,8 @@ mod tests {
             ..cfg(Accounting::Reserve)
         };
         let mut g = MoneyGuard::new(c);
-        g.settle(0, 0.0, 80.0);
-        g.settle(DAY, 0.0, 60.0);
+        g.settle(0, false, 80.0);
+        g.settle(DAY, false, 60.0);
         assert_eq!(g.admit(DAY), None, "140 + 20 > 150 this month");
     }
 }

@@ -71,7 +71,7 @@ pub struct RatioBudget {
 
 impl Hooks for RatioBudget {
     fn on_request(&mut self, now: Nanos) {
-        RatioBudget::on_request(self, now);
+        self.deposit(now);
     }
 
     fn before_retry(&mut self, now: Nanos, _ticket: &mut Ticket, _failed: Outcome) -> RetryAdvice {
@@ -80,6 +80,10 @@ impl Hooks for RatioBudget {
         } else {
             RetryAdvice::Refuse
         }
+    }
+
+    fn retry_dropped(&mut self, now: Nanos, _ticket: &mut Ticket) {
+        self.counts.remove_b(now);
     }
 }
 
@@ -93,7 +97,7 @@ impl RatioBudget {
     }
 
     /// A new request arrives (deposits into the budget).
-    pub fn on_request(&mut self, now: Nanos) {
+    pub fn deposit(&mut self, now: Nanos) {
         self.counts.add_a(now);
     }
 
@@ -131,7 +135,7 @@ mod tests {
         assert!(!b.try_retry(0));
         // 10 requests add 20 % = 2 more.
         for _ in 0..10 {
-            b.on_request(S);
+            b.deposit(S);
         }
         assert!(b.try_retry(S));
         assert!(b.try_retry(S));

@@ -65,7 +65,7 @@ impl Hooks for RetryQuota {
     fn before_retry(&mut self, _now: Nanos, ticket: &mut Ticket, failed: Outcome) -> RetryAdvice {
         match self.acquire(failed == Outcome::Timeout) {
             Some(cost) => {
-                ticket.quota_taken = cost as u16;
+                ticket.quota_taken = cost;
                 RetryAdvice::Allow
             }
             None => RetryAdvice::Refuse,
@@ -73,7 +73,15 @@ impl Hooks for RetryQuota {
     }
 
     fn on_success(&mut self, ticket: &Ticket) {
-        self.refund(ticket.quota_taken as u32);
+        self.refund(ticket.quota_taken);
+    }
+
+    fn retry_dropped(&mut self, _now: Nanos, ticket: &mut Ticket) {
+        self.tokens = self
+            .tokens
+            .saturating_add(ticket.quota_taken)
+            .min(self.cfg.capacity);
+        ticket.quota_taken = 0;
     }
 }
 
@@ -115,7 +123,7 @@ impl RetryQuota {
         } else {
             self.cfg.success_increment
         };
-        self.tokens = (self.tokens + refill).min(self.cfg.capacity);
+        self.tokens = self.tokens.saturating_add(refill).min(self.cfg.capacity);
     }
 }
 

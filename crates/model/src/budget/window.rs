@@ -69,6 +69,16 @@ impl SlidingCounts {
         self.total_a += 1;
     }
 
+    /// Takes back one `b` counted at `now` (it did not happen after all).
+    pub fn remove_b(&mut self, now: Nanos) {
+        self.advance(now);
+        let i = (self.second % self.window_s()) as usize;
+        if self.b[i] > 0 {
+            self.b[i] -= 1;
+            self.total_b -= 1;
+        }
+    }
+
     /// Counts one `b` at `now`.
     pub fn add_b(&mut self, now: Nanos) {
         self.advance(now);

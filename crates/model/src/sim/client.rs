@@ -8,7 +8,6 @@ use super::event::Event;
 use super::workload::Traits;
 use super::{NO_RETRY_AFTER, Simulation, purpose};
 use crate::budget::{ClientGuards, RetryAdvice};
-use crate::jitter::Jitter;
 use crate::outcome::{FailureReason, Outcome};
 use crate::policy::Policy;
 use crate::request::{Extras, Request, Requests};
@@ -38,7 +37,7 @@ pub(super) struct Client<'a> {
 impl<'a> Client<'a> {
     pub fn new(scenario: &Scenario, policy: &'a Policy, seed: u64, replication: u64) -> Self {
         let reads_retry_after = policy.retry_after != RetryAfterPolicy::Ignore;
-        let keeps_previous = matches!(policy.jitter, Jitter::Decorrelated);
+        let keeps_previous = policy.jitter.keeps_previous();
         Self {
             policy,
             requests: Requests::default(),
@@ -215,29 +214,40 @@ impl Simulation<'_> {
         } else {
             policy.backoff.base
         };
-        let r = c.requests.get_mut(req);
-        let retry = r.attempts as u32 - 1;
-        let Some(wait) = policy.retry_delay(
+        let r = c.requests.get(req);
+        let (retry, arrival, generation) = (r.attempts as u32 - 1, r.arrival, r.generation);
+        let wait = policy.retry_delay(
             retry,
             outcome,
             double_base,
             &mut previous,
             retry_after,
             &mut c.rng_jitter,
-        ) else {
-            return self.fail(now, req, FailureReason::RetryAfterTooLong);
+        );
+        let Some(at) = wait.map(|w| now.saturating_add(w)) else {
+            return self.give_up(now, req, FailureReason::RetryAfterTooLong);
         };
-        let at = now.saturating_add(wait);
         if let Some(d) = policy.deadline
-            && at >= r.arrival + d
+            && at >= arrival + d
         {
-            return self.fail(now, req, FailureReason::Deadline);
+            return self.give_up(now, req, FailureReason::Deadline);
         }
-        let generation = r.generation;
+        let c = &mut self.client;
         if c.keeps_previous {
             c.requests.extras_mut(req).previous_delay = previous;
         }
         q.schedule(at, Event::Send { req, generation });
+    }
+
+    /// The client gives up on a retry its guards allowed: they take back
+    /// what they charged for it, and the request fails for `reason`.
+    fn give_up(&mut self, now: Nanos, req: u32, reason: FailureReason) {
+        let c = &mut self.client;
+        if !c.guards.is_empty() {
+            let x = c.requests.extras_mut(req);
+            c.guards.retry_dropped(x.client, now, &mut x.ticket);
+        }
+        self.fail(now, req, reason);
     }
 
     fn succeed(&mut self, now: Nanos, req: u32) {
