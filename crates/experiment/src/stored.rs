@@ -235,18 +235,21 @@ fn rows(
                 })
         })
         .collect::<Result<Vec<usize>, _>>()?;
-    Ok(lines
+    lines
         .enumerate()
         .filter(|(_, l)| !l.is_empty())
         .map(|(n, l)| {
             let f = split(l);
-            let picked = idx
-                .iter()
-                .map(|&i| f.get(i).cloned().unwrap_or_default())
-                .collect();
-            (n + 2, picked)
+            if f.len() != head.len() {
+                return Err(ResultsError::Csv {
+                    file,
+                    line: n + 2,
+                    message: format!("{} fields, the header has {}", f.len(), head.len()),
+                });
+            }
+            Ok((n + 2, idx.iter().map(|&i| f[i].clone()).collect()))
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -300,6 +303,13 @@ mod tests {
         let e = error(&json, &ts.replacen("\np,", "\nq,", 1), &lat);
         assert!(
             e.contains("timeseries.csv: line 2: policy `q` is not in summary.json"),
+            "{e}"
+        );
+        let short = ts.lines().take(2).collect::<Vec<_>>().join("\n");
+        let short = &short[..short.rfind(',').unwrap()];
+        let e = error(&json, short, &lat);
+        assert!(
+            e.contains("timeseries.csv: line 2: ") && e.contains("fields, the header has"),
             "{e}"
         );
         let e = error(&json, &ts, &lat.replacen("\np,", "\np,x", 1));

@@ -105,7 +105,7 @@ impl JitterSpec {
     }
 }
 
-/// A jitter kind (MODEL.md §5).
+/// A jitter kind (docs/model.md §5).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Jitter {
     /// The delay as it is.

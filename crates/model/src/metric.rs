@@ -8,7 +8,7 @@ use crate::outcome::{FailureReason, Outcome};
 
 macro_rules! metrics {
     ($($(#[doc = $doc:literal])+ $variant:ident = $name:literal,)+) => {
-        /// One figure of a replication (MODEL.md §7), in report order.
+        /// One figure of a replication (docs/model.md §7), in report order.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Metric {
             $($(#[doc = $doc])+ $variant,)+

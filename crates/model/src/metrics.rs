@@ -14,6 +14,7 @@ use crate::timeseries::TimeSeries;
 /// policy. Its size depends on the number of bins and attempts per request,
 /// never on the number of requests.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RunMetrics {
     /// Requests that arrived.
     pub arrivals: u64,
@@ -70,7 +71,7 @@ pub struct RunMetrics {
 
 impl RunMetrics {
     /// Empty metrics for a policy allowing `max_attempts`.
-    pub fn new(max_attempts: u32, bin: Nanos, expected_bins: usize) -> Self {
+    pub(crate) fn new(max_attempts: u32, bin: Nanos, expected_bins: usize) -> Self {
         Self {
             arrivals: 0,
             succeeded: 0,

@@ -5,7 +5,7 @@ use retrysim_engine::Nanos;
 use crate::outcome::Outcome;
 use crate::timeseries::TimeSeries;
 
-/// Parameters of the recovery test (MODEL.md §7).
+/// Parameters of the recovery test (docs/model.md §7).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RecoveryRule {
     /// When the trouble starts (spike or outage start).

@@ -126,6 +126,7 @@ pub(crate) enum RetryAdvice {
 
 /// What the guards report at the end of a replication.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[non_exhaustive]
 pub struct GuardReport {
     /// Largest amount by which a client's money-guard spend passed its daily
     /// limit (0 when it never did; `None` without a money guard).

@@ -1,5 +1,5 @@
 //! `metrics`: time-series bins and how recovery and metastability are
-//! measured (MODEL.md §7).
+//! measured (docs/model.md §7).
 
 use retrysim_engine::Nanos;
 use retrysim_engine::time::secs_to_nanos;

@@ -1,5 +1,5 @@
 //! `network`: latency between clients and service, and per-attempt faults
-//! (MODEL.md §3).
+//! (docs/model.md §3).
 
 use serde::{Deserialize, Serialize};
 

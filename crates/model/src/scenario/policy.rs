@@ -1,4 +1,4 @@
-//! `policies[i]`: one retry policy as written (MODEL.md §5). Its backoff,
+//! `policies[i]`: one retry policy as written (docs/model.md §5). Its backoff,
 //! jitter, Retry-After reaction and budgets are specified and validated in
 //! their own modules.
 

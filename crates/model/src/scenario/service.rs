@@ -1,5 +1,5 @@
 //! `service`: the rate limiter, the workers (or one contended record), the
-//! outage windows and the share of malformed requests (MODEL.md §4).
+//! outage windows and the share of malformed requests (docs/model.md §4).
 
 use retrysim_engine::Nanos;
 use serde::{Deserialize, Serialize};

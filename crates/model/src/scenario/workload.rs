@@ -1,4 +1,4 @@
-//! `workload`: where requests come from (MODEL.md §2).
+//! `workload`: where requests come from (docs/model.md §2).
 
 use retrysim_engine::time::MAX_SECS;
 use serde::{Deserialize, Serialize};

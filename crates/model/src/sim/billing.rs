@@ -1,5 +1,5 @@
-//! Billing: what a served attempt costs, and who used the answer (MODEL.md
-//! §6). A service bills every attempt it serves, whether or not its client
+//! Billing: what a served attempt costs, and who used the answer
+//! (docs/model.md §6). A service bills every attempt it serves, whether or not its client
 //! still waits.
 
 use retrysim_engine::Nanos;

@@ -1,6 +1,6 @@
 //! The client: the requests in flight and the life of each attempt — sent
 //! (unless a guard refuses), answered or timed out, then success, a retry
-//! after the policy's backoff and jitter, or failure (MODEL.md §5).
+//! after the policy's backoff and jitter, or failure (docs/model.md §5).
 
 use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
@@ -182,7 +182,7 @@ impl Simulation<'_> {
         }
     }
 
-    /// The retry decision (MODEL.md §5): retryable? attempts left? do the
+    /// The retry decision (docs/model.md §5): retryable? attempts left? do the
     /// guards allow it? would the retry start before the deadline?
     fn after_failure(
         &mut self,

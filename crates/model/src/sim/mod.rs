@@ -39,7 +39,7 @@ mod tests;
 
 use retrysim_engine::{EventQueue, Nanos, Process};
 
-pub use event::{ENTRY, Event, ServiceId};
+pub(crate) use event::{ENTRY, Event, ServiceId};
 
 use crate::metrics::RunMetrics;
 use crate::outcome::Outcome;
@@ -51,8 +51,8 @@ use network::Network;
 use service::Service;
 use workload::Source;
 
-/// Random stream purposes (MODEL.md §1): each component draws from its own.
-pub mod purpose {
+/// Random stream purposes (docs/model.md §1): each component draws from its own.
+pub(crate) mod purpose {
     /// Arrival times and each request's client instance.
     pub const ARRIVALS: u64 = 0;
     /// Network latency.

@@ -1,6 +1,6 @@
 //! The network between the client and the services: a latency each way,
 //! drawn per message, and per-attempt faults drawn once as an attempt is
-//! sent (MODEL.md §3).
+//! sent (docs/model.md §3).
 
 use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 

@@ -1,6 +1,6 @@
 //! A service, held by the simulation by id: outage windows, a token-bucket
 //! limiter, then either a pool of workers (with congestion and capacity
-//! drops) or one record under optimistic concurrency (MODEL.md §4). The
+//! drops) or one record under optimistic concurrency (docs/model.md §4). The
 //! [`Service`] value knows nothing of clients; the handlers below route its
 //! answers back through the network.
 
@@ -271,10 +271,13 @@ impl Simulation<'_> {
         }
     }
 
-    /// The queued job a worker of `svc` takes (`first` asks the pool for
-    /// it), with its service time. When the policy cancels on timeout, the
-    /// worker drops jobs whose client stopped waiting, unstarted, and takes
-    /// the next.
+    /// The queued job a worker of `svc` takes, with its service time. `first`
+    /// asks the pool for it: `Workers::finish` when a worker frees up (it
+    /// keeps the worker for the next job), `Workers::start_next` when
+    /// workers come back after a capacity drop. When the policy cancels on
+    /// timeout, the worker drops a job whose client stopped waiting,
+    /// unstarted, and asks again with `finish` (the dropped job's worker is
+    /// the one that takes the next).
     #[inline]
     fn take_next(
         &mut self,
