@@ -155,6 +155,7 @@ impl Simulation<'_> {
     }
 
     /// The current attempt of `req` ended with `outcome`.
+    #[inline]
     pub(super) fn end_attempt(
         &mut self,
         now: Nanos,

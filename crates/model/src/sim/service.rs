@@ -189,6 +189,7 @@ impl<'a> Service<'a> {
 impl Simulation<'_> {
     /// An attempt reaches service `svc`; the client learns what happened
     /// through the network, or by its timeout.
+    #[inline]
     pub(super) fn on_reach(
         &mut self,
         now: Nanos,
@@ -256,6 +257,7 @@ impl Simulation<'_> {
 
     /// A worker of `svc` finishes: the attempt is billed, and the worker
     /// takes the next queued attempt.
+    #[inline]
     pub(super) fn on_done(
         &mut self,
         now: Nanos,

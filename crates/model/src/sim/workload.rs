@@ -104,6 +104,7 @@ impl<'a> Source<'a> {
 
 impl Simulation<'_> {
     /// The next request of the workload arrives.
+    #[inline]
     pub(super) fn on_arrival(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
         let traits = self.source.traits();
         let req = self.new_request(now, traits);
