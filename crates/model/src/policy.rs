@@ -215,10 +215,10 @@ mod tests {
             prop_assert_eq!(wait, expected);
             // The promises in plain words: an obeyed Retry-After within the
             // cap is never undercut, and nothing waits less than the jitter.
-            if let (Some(w), Some(ra), RetryAfterPolicy::Obey { cap, .. }) = (wait, ra, p.retry_after) {
-                if cap.is_none_or(|c| ra <= c) {
-                    prop_assert!(w >= ra);
-                }
+            if let (Some(w), Some(ra), RetryAfterPolicy::Obey { cap, .. }) = (wait, ra, p.retry_after)
+                && cap.is_none_or(|c| ra <= c)
+            {
+                prop_assert!(w >= ra);
             }
             if let Some(w) = wait {
                 prop_assert!(w >= jittered);

@@ -72,12 +72,13 @@ impl Scenario {
     /// changed some fields). Positions are not available then.
     pub fn from_value(value: serde_json::Value) -> Result<Scenario, ScenarioError> {
         let spec: ScenarioSpec =
-            serde_path_to_error::deserialize(value).map_err(|e| ScenarioError::Schema {
+            serde_path_to_error::deserialize(&value).map_err(|e| ScenarioError::Schema {
                 path: parse::display_path(e.path()),
                 line: 0,
                 column: 0,
                 message: parse::plain_words(&e.inner().to_string()),
             })?;
+        parse::objects_written_as_objects(&value, &spec)?;
         spec.compile()
     }
 

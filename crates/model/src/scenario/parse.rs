@@ -44,7 +44,55 @@ pub(crate) fn parse(text: &str) -> Result<ScenarioSpec, ScenarioError> {
         column: e.column(),
         message: strip_position(&e.to_string()),
     })?;
+    let written: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        })?;
+    objects_written_as_objects(&written, &spec)?;
     Ok(spec)
+}
+
+/// serde reads a struct from a list of its fields in order, so that
+/// `"budget": [[]]` would quietly mean a retry quota with its defaults.
+/// Every part of the format that is an object must be written as one.
+pub(crate) fn objects_written_as_objects(
+    written: &serde_json::Value,
+    spec: &ScenarioSpec,
+) -> Result<(), ScenarioError> {
+    fn walk(written: &serde_json::Value, read: &serde_json::Value, at: String) -> Option<String> {
+        use serde_json::Value::{Array, Object};
+        match (written, read) {
+            (Array(_), Object(_)) => Some(at),
+            (Object(w), Object(r)) => w.iter().find_map(|(k, v)| {
+                let here = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                r.get(k).and_then(|x| walk(v, x, here))
+            }),
+            (Array(w), Array(r)) => w
+                .iter()
+                .zip(r)
+                .enumerate()
+                .find_map(|(i, (v, x))| walk(v, x, format!("{at}[{i}]"))),
+            _ => None,
+        }
+    }
+    // A spec read from JSON writes back to JSON; were it ever not to, the
+    // check has nothing to compare and the spec stands as read.
+    let Ok(read) = serde_json::to_value(spec) else {
+        return Ok(());
+    };
+    match walk(written, &read, String::new()) {
+        None => Ok(()),
+        Some(path) => Err(ScenarioError::Invalid(vec![super::FieldError {
+            path,
+            message: "expected an object {…}, got a list".into(),
+        }])),
+    }
 }
 
 /// serde_json appends " at line L column C"; we print the position first.

@@ -100,6 +100,16 @@ impl PolicySpec {
             "must not be empty".into()
         });
         errs.check(
+            p.name.chars().count() <= 100 && !p.name.chars().any(char::is_control),
+            at("name"),
+            || {
+                format!(
+                    "must be at most 100 characters and on one line (it heads table rows and CSV fields), got {:?}",
+                    p.name
+                )
+            },
+        );
+        errs.check(
             (1..=MAX_ATTEMPTS).contains(&p.max_attempts),
             at("max_attempts"),
             || {

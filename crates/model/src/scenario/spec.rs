@@ -166,8 +166,10 @@ impl ScenarioSpec {
             .enumerate()
             .map(|(i, p)| p.compile(&mut errs, i, mean_cost))
             .collect();
+        let mut seen = std::collections::HashMap::new();
         for (i, p) in s.policies.iter().enumerate() {
-            if let Some(j) = s.policies[..i].iter().position(|q| q.name == p.name) {
+            if let Some(j) = seen.insert(p.name.as_str(), i) {
+                seen.insert(p.name.as_str(), j); // keep the first
                 errs.push(
                     format!("policies[{i}].name"),
                     format!("{:?} is already the name of policies[{j}]", p.name),
