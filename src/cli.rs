@@ -93,7 +93,7 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "S")]
     pub seed: Option<u64>,
     /// Worker threads (0 = all cores); results do not depend on it [default: all cores].
-    #[arg(short = 'j', long, value_name = "T")]
+    #[arg(short = 'j', long, value_name = "T", value_parser = crate::commands::parse_threads)]
     pub threads: Option<usize>,
     /// Output folder [default: output/<scenario name>].
     #[arg(short, long, value_name = "DIR")]
@@ -125,7 +125,7 @@ pub struct SweepArgs {
     #[arg(short, long, value_name = "S")]
     pub seed: Option<u64>,
     /// Worker threads (0 = all cores) [default: all cores].
-    #[arg(short = 'j', long, value_name = "T")]
+    #[arg(short = 'j', long, value_name = "T", value_parser = crate::commands::parse_threads)]
     pub threads: Option<usize>,
     /// Output folder [default: output/<scenario name>-sweep].
     #[arg(short, long, value_name = "DIR")]
@@ -133,6 +133,10 @@ pub struct SweepArgs {
     /// Run only shard K of N (every N-th cell, from the K-th), e.g. $SLURM_ARRAY_TASK_ID/$N.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Write into OUT even if it holds another scenario's results or other
+    /// files (a sweep of the same scenario is resumed without it).
+    #[arg(long)]
+    pub force: bool,
     /// No progress bar or messages.
     #[arg(short, long)]
     pub quiet: bool,
@@ -143,9 +147,14 @@ pub struct MergeArgs {
     /// Shard output folders.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Where sweep.csv and sweep.json go.
+    /// Where sweep.csv and sweep.json go (with a manifest and the cells, so
+    /// that the result can be merged again).
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write into OUT even if it holds another scenario's results or other
+    /// files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -160,7 +169,7 @@ pub struct CheckArgs {
     #[arg(short, long, value_name = "S")]
     pub seed: Option<u64>,
     /// Worker threads (0 = all cores) [default: all cores].
-    #[arg(short = 'j', long, value_name = "T")]
+    #[arg(short = 'j', long, value_name = "T", value_parser = crate::commands::parse_threads)]
     pub threads: Option<usize>,
     /// Where report.md and report.json go.
     #[arg(short, long, value_name = "DIR", default_value = "output/claims")]

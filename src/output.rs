@@ -1,80 +1,288 @@
-//! Writing result files so that a reader never sees a half-written one.
+//! Result folders that one run owns, written so that a reader never sees a
+//! half state.
+//!
+//! A run claims its folder before it simulates anything: it takes an
+//! exclusive lock (a second run into the same folder is refused at once),
+//! checks that the folder holds nothing but its own kind of results, removes
+//! the debris of an interrupted run, and writes a marker that says
+//! "incomplete". Every file is then written to a temporary name of its own,
+//! created exclusively (never through a planted link), synced, renamed into
+//! place, and the folder synced; on any error the temporary files go. The
+//! marker says "complete" last, with the fingerprint of what made the
+//! results, so an interrupted run is recognised and redone, and a reader
+//! refuses a folder whose marker is not complete.
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
 
-/// Writes every `(name, content)` into `dir`: each to a temporary file first,
-/// then renamed into place, so an interrupted run leaves either the old file
-/// or the new one, never a truncated one.
-pub fn write_all<N: AsRef<str>, C: AsRef<[u8]>>(dir: &Path, files: &[(N, C)]) -> Result<()> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    let mut staged = Vec::new();
-    for (name, content) in files {
-        let name = name.as_ref();
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let mut f =
-            fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(content.as_ref())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.sync_all().ok();
-        staged.push((tmp, dir.join(name)));
-    }
-    for (tmp, dest) in staged {
-        fs::rename(&tmp, &dest)
-            .with_context(|| format!("cannot move {} to {}", tmp.display(), dest.display()))?;
-    }
-    Ok(())
-}
-
-/// The marker file that says which scenario a results folder holds.
+/// The marker file that says which results a folder holds.
 pub const MARKER: &str = ".retrysim-results";
+/// The lock file a run holds while it owns the folder.
+const LOCK: &str = ".retrysim-lock";
+/// The tag in every temporary file name, so that debris is recognised.
+const TMP_TAG: &str = ".retrysim-tmp-";
 
-/// Refuses to write `scenario`'s results into a folder that holds something
-/// else (another scenario's results, or files retrysim did not write),
-/// unless `force`.
-pub fn claim_folder(dir: &Path, kind: &str, scenario: &str, force: bool) -> Result<()> {
-    let Ok(mut entries) = fs::read_dir(dir) else {
-        return Ok(());
-    }; // new folder
-    if entries.next().is_none() || force {
-        return Ok(());
-    }
-    let owner = fs::read_to_string(dir.join(MARKER)).ok();
-    let expected = format!("{kind} {scenario}\n");
-    match owner {
-        Some(o) if o == expected => Ok(()),
-        Some(o) => anyhow::bail!(
-            "{} holds the results of `{}`, not of {kind} `{scenario}`: choose another --out, delete it, or pass --force",
-            dir.display(),
-            o.trim()
-        ),
-        None => anyhow::bail!(
-            "{} is not empty and was not written by retrysim: choose another --out, or pass --force",
-            dir.display()
-        ),
+/// What a marker says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Marker {
+    /// `run`, `sweep`, `check`.
+    pub kind: String,
+    /// The scenario (or claims set) whose results these are.
+    pub scenario: String,
+    /// Whether the run finished writing.
+    pub complete: bool,
+    /// Fingerprint of what made the results.
+    pub fingerprint: String,
+}
+
+impl Marker {
+    /// Reads the marker of `dir`, if it has one. Markers of retrysim
+    /// before 0.2 (`run NAME`) read as complete, with no fingerprint.
+    pub fn read(dir: &Path) -> Option<Marker> {
+        let text = fs::read_to_string(dir.join(MARKER)).ok()?;
+        if let Ok(m) = serde_json::from_str(&text) {
+            return Some(m);
+        }
+        let (kind, scenario) = text.trim().split_once(' ')?;
+        Some(Marker {
+            kind: kind.into(),
+            scenario: scenario.into(),
+            complete: true,
+            fingerprint: String::new(),
+        })
     }
 }
 
-/// Marks `dir` as holding `scenario`'s results and removes `known` files
-/// that this run did not write (a cost chart left from a priced run, charts
-/// left from a run before --no-plots), so the folder is one run's output.
-pub fn finish_folder(
-    dir: &Path,
-    kind: &str,
-    scenario: &str,
-    known: &[&str],
-    written: &[&str],
-) -> Result<()> {
-    for name in known.iter().filter(|n| !written.contains(n)) {
-        let path = dir.join(name);
-        if path.exists() {
-            fs::remove_file(&path)
-                .with_context(|| format!("cannot remove stale {}", path.display()))?;
+/// A folder this process owns until the value is dropped.
+pub struct Folder {
+    dir: PathBuf,
+    marker: Marker,
+    _lock: fs::File,
+}
+
+/// Opens (creating if needed) `dir`'s lock file without following a link,
+/// and takes the lock; a folder in use is refused at once.
+fn lock(dir: &Path) -> Result<fs::File> {
+    let path = dir.join(LOCK);
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "cannot write to {} (is the folder writable?)",
+                dir.display()
+            )
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => bail!(
+            "{} is in use by another retrysim run (it holds {}): wait for it to finish, or choose another --out",
+            dir.display(),
+            path.display()
+        ),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
         }
     }
-    write_all(dir, &[(MARKER, format!("{kind} {scenario}\n"))])
+}
+
+/// Whether `name` is one of the files retrysim keeps beside results.
+fn is_bookkeeping(name: &str) -> bool {
+    name == LOCK || name == MARKER || name.contains(TMP_TAG)
+}
+
+impl Folder {
+    /// Claims `dir` for the `kind` results of `scenario` made by
+    /// `fingerprint`: refused if another run holds it, or if it holds other
+    /// results or files retrysim did not write (unless `force`).
+    pub fn claim(
+        dir: &Path,
+        kind: &str,
+        scenario: &str,
+        fingerprint: &str,
+        force: bool,
+    ) -> Result<Folder> {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+        let lock = lock(dir)?;
+        let mut others = Vec::new();
+        let entries =
+            fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+        for e in entries {
+            let e = e.with_context(|| format!("cannot list {}", dir.display()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.contains(TMP_TAG) {
+                // Debris of a run that died while writing: the lock says
+                // nobody is writing now.
+                let _ = fs::remove_file(e.path());
+            } else if !is_bookkeeping(&name) {
+                others.push(name);
+            }
+        }
+        if !force {
+            match Marker::read(dir) {
+                Some(m) if m.kind == kind && m.scenario == scenario => {}
+                Some(m) => bail!(
+                    "{} holds the results of `{} {}`, not of {kind} `{scenario}`: choose another --out, delete it, or pass --force",
+                    dir.display(),
+                    m.kind,
+                    m.scenario
+                ),
+                None if !others.is_empty() => bail!(
+                    "{} is not empty and was not written by retrysim (it holds {}): choose another --out, or pass --force",
+                    dir.display(),
+                    others.first().map_or("", String::as_str)
+                ),
+                None => {}
+            }
+        }
+        let folder = Folder {
+            dir: dir.to_path_buf(),
+            marker: Marker {
+                kind: kind.into(),
+                scenario: scenario.into(),
+                complete: false,
+                fingerprint: fingerprint.into(),
+            },
+            _lock: lock,
+        };
+        folder.write_marker()?;
+        Ok(folder)
+    }
+
+    /// Takes an existing results folder of `kind` to add to it (charts
+    /// redrawn by `retrysim plot`): it must hold complete results.
+    pub fn reopen(dir: &Path, kind: &str) -> Result<Folder> {
+        let lock = lock(dir)?;
+        let marker = match Marker::read(dir) {
+            Some(m) if m.kind != kind => bail!(
+                "{} holds {} results, not {kind} results",
+                dir.display(),
+                m.kind
+            ),
+            Some(m) if !m.complete => bail!(
+                "{} holds an interrupted {kind} of `{}`: run it again",
+                dir.display(),
+                m.scenario
+            ),
+            Some(m) => m,
+            None => bail!(
+                "{} was not written by `retrysim {kind}` (it has no {MARKER})",
+                dir.display()
+            ),
+        };
+        Ok(Folder {
+            dir: dir.to_path_buf(),
+            marker,
+            _lock: lock,
+        })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What the marker says.
+    pub fn marker(&self) -> &Marker {
+        &self.marker
+    }
+
+    fn write_marker(&self) -> Result<()> {
+        let text = serde_json::to_string_pretty(&self.marker)? + "\n";
+        write_files(&self.dir, &[(MARKER, text)])
+    }
+
+    /// Writes `files` into the folder (see [`write_files`]).
+    pub fn write<N: AsRef<str>, C: AsRef<[u8]>>(&self, files: &[(N, C)]) -> Result<()> {
+        write_files(&self.dir, files)
+    }
+
+    /// Writes `files` into the sub-folder `sub`, creating it.
+    pub fn write_in<N: AsRef<str>, C: AsRef<[u8]>>(
+        &self,
+        sub: &str,
+        files: &[(N, C)],
+    ) -> Result<()> {
+        let dir = self.dir.join(sub);
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        write_files(&dir, files)
+    }
+
+    /// Removes `known` files this run did not write (a cost chart left from
+    /// a priced run, charts from a run before --no-plots), then marks the
+    /// folder complete: it now holds exactly this run's results.
+    pub fn finish(mut self, known: &[&str], written: &[&str]) -> Result<()> {
+        for name in known.iter().filter(|n| !written.contains(n)) {
+            let path = self.dir.join(name);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot remove stale {}", path.display()));
+                }
+            }
+        }
+        self.marker.complete = true;
+        self.write_marker()
+    }
+}
+
+/// A temporary name for `name`, unique in this process and across processes.
+fn temp_name(name: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(".{name}{TMP_TAG}{}-{n}", std::process::id())
+}
+
+/// Writes every `(name, content)` into `dir`: each to a temporary file of
+/// its own (created exclusively, never through an existing file or link),
+/// synced, then renamed into place, and the folder synced. A file in place
+/// is always whole, the old one or the new one; on an error the temporary
+/// files are removed. (Whether the set of files is one run's is what the
+/// folder's marker says: incomplete before, complete after.)
+pub fn write_files<N: AsRef<str>, C: AsRef<[u8]>>(dir: &Path, files: &[(N, C)]) -> Result<()> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = (|| -> Result<()> {
+        for (name, content) in files {
+            let name = name.as_ref();
+            let tmp = dir.join(temp_name(name));
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&tmp)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            staged.push((tmp.clone(), dir.join(name)));
+            f.write_all(content.as_ref())
+                .and_then(|()| f.sync_all())
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+        }
+        for (tmp, dest) in &staged {
+            fs::rename(tmp, dest)
+                .with_context(|| format!("cannot move {} to {}", tmp.display(), dest.display()))?;
+        }
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("cannot sync {}", dir.display()))
+    })();
+    if result.is_err() {
+        for (tmp, _) in &staged {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+    result
 }

@@ -754,10 +754,12 @@ fn resumed_sweep_skips_complete_cells_and_redoes_broken_ones() {
         dir.path().to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
     assert!(
-        text(&o.stderr).contains("4 cells (2 already complete)"),
-        "{}",
-        text(&o.stderr)
+        err.contains(
+            "4 cells (2 already complete; 1 recomputed: their files were broken or incomplete)"
+        ),
+        "{err}"
     );
     assert_eq!(
         text(&std::fs::read(&complete).unwrap()),

@@ -42,8 +42,7 @@ fn claim_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 fn load_claim(path: &Path) -> Result<ClaimSpec> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read claim file {}", path.display()))?;
+    let text = scenario_file::read_text(path, "claim")?;
     let mut de = serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let at = e.path().to_string();
@@ -68,21 +67,31 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
             .map(|s| f.parent().unwrap_or(Path::new(".")).join(s));
         claims.push((claim, scenario));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()?;
+    let pool = crate::commands::thread_pool(args.threads)?;
 
-    // Run each scenario once, whatever number of claims use it.
-    let mut summaries = BTreeMap::new();
+    // Load and validate every scenario before running any (each once,
+    // whatever number of claims use it).
+    let overrides = Overrides {
+        replications: args.replications,
+        seed: args.seed,
+    };
+    let mut scenarios = BTreeMap::new();
     for path in claims.iter().filter_map(|(_, s)| s.clone()) {
-        if summaries.contains_key(&path) {
-            continue;
+        if let std::collections::btree_map::Entry::Vacant(slot) = scenarios.entry(path) {
+            let scenario = scenario_file::load(slot.key(), overrides)?;
+            slot.insert(scenario);
         }
-        let overrides = Overrides {
-            replications: args.replications,
-            seed: args.seed,
-        };
-        let scenario = scenario_file::load(&path, overrides)?;
+    }
+    // The report is made by the claims and the scenarios as run.
+    let mut made_by = serde_json::to_string(&claims.iter().map(|c| &c.0).collect::<Vec<_>>())?;
+    for s in scenarios.values() {
+        made_by.push_str(&retrysim_experiment::fingerprint::of(s.spec()));
+    }
+    let fingerprint = retrysim_experiment::fingerprint::of_bytes(made_by.as_bytes());
+    let folder = output::Folder::claim(&args.out, "check", "claims", &fingerprint, false)?;
+
+    let mut summaries = BTreeMap::new();
+    for (path, scenario) in &scenarios {
         if !args.quiet && !std::io::stderr().is_terminal() {
             eprintln!(
                 "running {} ({} policies × {} replications)",
@@ -93,9 +102,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         }
         let total = scenario.policies().len() as u64 * scenario.replications() as u64;
         let bar = crate::progress::bar(total, "runs", scenario.name().to_string(), args.quiet);
-        let summary = pool.install(|| retrysim_experiment::run(&scenario, &|| bar.inc(1)));
+        let summary = pool.install(|| retrysim_experiment::run(scenario, &|| bar.inc(1)));
         bar.finish_and_clear();
-        summaries.insert(path, summary);
+        summaries.insert(path.clone(), summary);
     }
 
     let results: Vec<ClaimResult> = claims
@@ -121,13 +130,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let table = claims::render_markdown(&results, &reps);
     let report = claims::render_report(&results, &reps);
     let json = serde_json::to_string_pretty(&results).context("report.json")? + "\n";
-    output::write_all(
-        &args.out,
-        &[
-            ("report.md", report.as_bytes()),
-            ("report.json", json.as_bytes()),
-        ],
-    )?;
+    folder.write(&[
+        ("report.md", report.as_bytes()),
+        ("report.json", json.as_bytes()),
+    ])?;
+    folder.finish(&[], &[])?;
     if let Some(readme) = &args.update_readme {
         update_readme(readme, &table)?;
     }
@@ -181,5 +188,5 @@ fn update_readme(path: &Path, table: &str) -> Result<()> {
         .file_name()
         .and_then(|n| n.to_str())
         .context("README path")?;
-    output::write_all(dir, &[(name, new.as_bytes())])
+    output::write_files(dir, &[(name, new.as_bytes())])
 }

@@ -14,6 +14,7 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
     // A sweep folder: its charts come from sweep.json alone.
     let sweep = dir.join("sweep.json");
     if !dir.join("summary.json").exists() && sweep.exists() {
+        let folder = output::Folder::reopen(dir, "sweep")?;
         let text = std::fs::read_to_string(&sweep)
             .with_context(|| format!("cannot read {}", sweep.display()))?;
         let results: SweepResults = serde_json::from_str(&text).with_context(|| {
@@ -22,9 +23,15 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
                 sweep.display()
             )
         })?;
+        if results.fingerprint != folder.marker().fingerprint {
+            anyhow::bail!(
+                "{}: sweep.json was not written by the sweep that owns this folder (fingerprints differ): run the sweep again",
+                dir.display()
+            );
+        }
         let charts = retrysim_plot::render_sweep(&results)
             .with_context(|| format!("in {}", dir.display()))?;
-        return write_charts(dir, charts);
+        return write_charts(&folder, charts);
     }
     let read = |name: &str| {
         let path = dir.join(name);
@@ -41,18 +48,25 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
         read("timeseries.csv")?,
         read("latency.csv")?,
     );
+    let folder = output::Folder::reopen(dir, "run")?;
     let stored = StoredRun::read(&summary, &timeseries, &latency)
         .with_context(|| format!("in {}", dir.display()))?;
+    if stored.summary.fingerprint != folder.marker().fingerprint {
+        anyhow::bail!(
+            "{}: summary.json was not written by the run that owns this folder (fingerprints differ): run it again",
+            dir.display()
+        );
+    }
     let charts =
         retrysim_plot::render_run(&stored).with_context(|| format!("in {}", dir.display()))?;
-    write_charts(dir, charts)
+    write_charts(&folder, charts)
 }
 
-fn write_charts(dir: &Path, charts: Vec<Chart>) -> Result<ExitCode> {
+fn write_charts(folder: &output::Folder, charts: Vec<Chart>) -> Result<ExitCode> {
     let files: Vec<(String, Vec<u8>)> = charts.into_iter().map(|c| (c.name, c.png)).collect();
-    output::write_all(dir, &files)?;
+    folder.write(&files)?;
     for (name, _) in &files {
-        println!("wrote {}", dir.join(name).display());
+        println!("wrote {}", folder.path().join(name).display());
     }
     Ok(ExitCode::SUCCESS)
 }

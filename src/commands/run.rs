@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use retrysim_experiment::report;
 use retrysim_experiment::stored::StoredRun;
 use retrysim_model::Overrides;
@@ -31,16 +31,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         seed: args.seed,
     };
     let scenario = scenario_file::load(&args.scenario, overrides)?;
-    let threads = args.threads.unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")?;
+    let pool = crate::commands::thread_pool(args.threads)?;
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
-    output::claim_folder(&out_dir, "run", scenario.name(), args.force)?;
+    // Claimed before anything runs: a folder in use, unwritable or holding
+    // something else is refused at once.
+    let fingerprint = retrysim_experiment::fingerprint::of(scenario.spec());
+    let folder = output::Folder::claim(&out_dir, "run", scenario.name(), &fingerprint, args.force)?;
 
     let total = scenario.policies().len() as u64 * scenario.replications() as u64;
     let bar = crate::progress::bar(
@@ -85,9 +84,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         ("latency.csv".into(), latency.into_bytes()),
     ];
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
-    output::write_all(&out_dir, &files)?;
+    folder.write(&files)?;
     let written: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
-    output::finish_folder(&out_dir, "run", scenario.name(), RUN_FILES, &written)?;
+    folder.finish(RUN_FILES, &written)?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         writeln!(

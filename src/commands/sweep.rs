@@ -1,21 +1,29 @@
 //! `retrysim sweep` and `retrysim merge`: a grid of cells, each a scenario
 //! of its own, computed in parallel, one result file per cell — which makes
-//! sharding, merging and resuming the same mechanism.
+//! sharding, merging and resuming the same mechanism. Every folder records
+//! the sweep's manifest; every cell file the fingerprint of the scenario
+//! that made it, so that a resume never reuses, and a merge never mixes,
+//! results of another scenario, seed or replication count.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
+use retrysim_experiment::sweep::Axis;
+use retrysim_experiment::sweep::plan::{self, Plan, PlannedCell};
 use retrysim_experiment::sweep::store::{
-    self, CellResult, Found, MANIFEST, Manifest, SweepResults,
+    self, CellResult, Found, MANIFEST, Manifest, SweepResults, Verdict,
 };
-use retrysim_experiment::sweep::{self, Axis, AxisSpec, Cell};
-use retrysim_model::{Overrides, Scenario};
-use serde_json::{Value, json};
+use retrysim_model::Overrides;
+use serde_json::Value;
 
 use crate::cli::{MergeArgs, SweepArgs};
-use crate::{output, scenario_file};
+use crate::output::Folder;
+use crate::scenario_file;
+
+/// Where a sweep folder keeps its cell files.
+const CELLS: &str = "cells";
 
 /// `K/N` → (k, n), 1 ≤ k ≤ n.
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
@@ -46,137 +54,104 @@ fn parse_set(s: &str) -> Result<Axis> {
     })
 }
 
-struct Plan {
-    name: String,
-    axes: Vec<Axis>,
-    cells: Vec<(Cell, Scenario)>,
-    replications: u32,
-}
-
-fn plan(args: &SweepArgs) -> Result<Plan> {
-    let base = scenario_file::load(
-        &args.scenario,
-        Overrides {
-            replications: args.replications,
-            seed: args.seed,
-        },
-    )?;
+/// Loads the scenario and plans the sweep: every cell built and validated
+/// before anything runs.
+fn make_plan(args: &SweepArgs) -> Result<Plan> {
+    let overrides = Overrides {
+        replications: args.replications,
+        seed: args.seed,
+    };
+    let base = scenario_file::load(&args.scenario, overrides)?;
     let file = args.scenario.display();
-    let mut axes: Vec<Axis> = Vec::new();
-    for (path, spec) in base.spec().sweep.clone().unwrap_or_default() {
-        let spec: AxisSpec = serde_json::from_value(spec).map_err(|_| {
-            anyhow!(
-                "{file}: sweep.{path}: give a list of values or {{\"from\", \"to\", \"steps\"}}"
-            )
-        })?;
-        axes.push(Axis {
-            values: spec.values(&path).map_err(|e| anyhow!("{file}: {e}"))?,
-            path,
-        });
-    }
-    for s in &args.set {
-        let axis = parse_set(s)?;
-        axes.retain(|a| a.path != axis.path);
-        axes.push(axis);
-    }
-    if axes.is_empty() {
-        bail!("{file}: nothing to sweep: add a `sweep` block to the scenario or --set PATH=V1,V2");
-    }
-    let mut doc = serde_json::to_value(base.spec()).context("scenario as JSON")?;
-    doc.as_object_mut().map(|o| o.remove("sweep"));
-    let replications = base.replications();
-    let seed = base.seed();
-    let mut cells = sweep::grid(&axes, seed).map_err(|e| anyhow!("{file}: {e}"))?;
-    if let Some(s) = &args.shard {
-        let (k, n) = parse_shard(s)?;
-        cells = sweep::shard(cells, k, n);
-    }
-    // Build and validate every cell before running any.
-    let cells = cells
-        .into_iter()
-        .map(|cell| {
-            let mut d = doc.clone();
-            for (path, value) in &cell.params {
-                sweep::set(&mut d, path, value).map_err(|e| anyhow!("{file}: sweep: {e}"))?;
-            }
-            d["seed"] = json!(cell.seed);
-            let scenario = Scenario::from_value(d)
-                .map_err(|e| anyhow!("{file}: sweep cell {}: {e}", cell.key()))?;
-            Ok((cell, scenario))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Plan {
-        name: base.name().to_string(),
-        axes,
-        cells,
-        replications,
-    })
+    let extra = args
+        .set
+        .iter()
+        .map(|s| parse_set(s))
+        .collect::<Result<_>>()?;
+    let axes = plan::axes(&base, extra).map_err(|e| anyhow!("{file}: {e}"))?;
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    plan::plan(&base, axes, shard).map_err(|e| anyhow!("{file}: {e}"))
 }
 
-/// The stored result of `cell`, if it is complete and is this cell's.
-fn load_cell(dir: &Path, cell: &Cell, replications: u32) -> Option<CellResult> {
-    let text = std::fs::read_to_string(dir.join(store::cell_file(cell.index))).ok()?;
-    let result: CellResult = serde_json::from_str(&text).ok()?;
-    result.is_for(cell, replications).then_some(result)
+/// What the folder holds for `planned`: its complete result, or why not.
+fn stored(dir: &Path, planned: &PlannedCell) -> Option<Verdict> {
+    let text = std::fs::read_to_string(dir.join(store::cell_file(planned.cell.index))).ok()?;
+    match serde_json::from_str::<CellResult>(&text) {
+        Ok(result) => Some(result.judge(planned)),
+        Err(_) => Some(Verdict::Incomplete),
+    }
 }
 
 pub fn run(args: SweepArgs) -> Result<ExitCode> {
-    let plan = plan(&args)?;
+    let plan = make_plan(&args)?;
+    let man = &plan.manifest;
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", plan.name)));
-    let cells_dir = out.join("cells");
-    std::fs::create_dir_all(&cells_dir)
-        .with_context(|| format!("cannot create {}", cells_dir.display()))?;
-    let man = Manifest {
-        scenario: plan.name.clone(),
-        replications: plan.replications,
-        cells: plan.axes.iter().map(|a| a.values.len()).product(),
-        axes: plan.axes.clone(),
-    };
-    output::write_all(
-        &out,
-        &[(MANIFEST, serde_json::to_string_pretty(&man)? + "\n")],
-    )?;
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", man.scenario)));
+    let folder = Folder::claim(&out, "sweep", &man.scenario, &man.fingerprint, args.force)?;
+    folder.write(&[(MANIFEST, serde_json::to_string_pretty(man)? + "\n")])?;
 
-    let todo: Vec<&(Cell, Scenario)> = plan
+    let cells_dir = out.join(CELLS);
+    let verdicts: Vec<Option<Verdict>> = plan.cells.iter().map(|p| stored(&cells_dir, p)).collect();
+    let count = |v: Option<Verdict>| verdicts.iter().filter(|x| **x == v).count();
+    let todo: Vec<&PlannedCell> = plan
         .cells
         .iter()
-        .filter(|(c, _)| load_cell(&cells_dir, c, plan.replications).is_none())
+        .zip(&verdicts)
+        .filter(|(_, v)| **v != Some(Verdict::Complete))
+        .map(|(p, _)| p)
         .collect();
     if !args.quiet {
+        let mut redo = Vec::new();
+        if count(Some(Verdict::Stale)) > 0 {
+            redo.push(format!(
+                "{} recomputed: the scenario, seed or replications changed since they were written",
+                count(Some(Verdict::Stale))
+            ));
+        }
+        if count(Some(Verdict::Incomplete)) > 0 {
+            redo.push(format!(
+                "{} recomputed: their files were broken or incomplete",
+                count(Some(Verdict::Incomplete))
+            ));
+        }
+        let redo = if redo.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", redo.join("; "))
+        };
         eprintln!(
-            "{}: {} cells ({} already complete), {} policies × {} replications each",
-            plan.name,
+            "{}: {} cells ({} already complete{redo}), {} policies × {} replications each",
+            man.scenario,
             plan.cells.len(),
-            plan.cells.len() - todo.len(),
-            plan.cells.first().map_or(0, |c| c.1.policies().len()),
-            plan.replications
+            count(Some(Verdict::Complete)),
+            plan.cells
+                .first()
+                .map_or(0, |c| c.scenario.policies().len()),
+            man.replications
         );
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()?;
-    let bar = crate::progress::bar(todo.len() as u64, "cells", plan.name.clone(), args.quiet);
+    let pool = crate::commands::thread_pool(args.threads)?;
+    let bar = crate::progress::bar(todo.len() as u64, "cells", man.scenario.clone(), args.quiet);
     pool.install(|| {
-        todo.par_iter()
-            .try_for_each(|(cell, scenario)| -> Result<()> {
-                let summary = retrysim_experiment::run(scenario, &|| ());
-                let result = CellResult::of(cell, plan.replications, &summary);
-                output::write_all(
-                    &cells_dir,
-                    &[(
-                        store::cell_file(cell.index).as_str(),
-                        serde_json::to_string(&result)? + "\n",
-                    )],
-                )?;
-                bar.inc(1);
-                Ok(())
-            })
+        todo.par_iter().try_for_each(|planned| -> Result<()> {
+            let summary = retrysim_experiment::run(&planned.scenario, &|| ());
+            let result = CellResult::of(planned, &summary);
+            folder.write_in(
+                CELLS,
+                &[(
+                    store::cell_file(planned.cell.index).as_str(),
+                    serde_json::to_string(&result)? + "\n",
+                )],
+            )?;
+            bar.inc(1);
+            Ok(())
+        })
     })?;
     bar.finish_and_clear();
     if args.shard.is_some() {
+        folder.finish(&[], &[])?;
         if !args.quiet {
             println!(
                 "shard done: {} cells in {}; combine shards with `retrysim merge`",
@@ -186,7 +161,8 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let sweep = assemble(&out, &man, &[cells_dir])?;
+    let sweep = assemble(&folder, man, std::slice::from_ref(&out), false)?;
+    folder.finish(&[], &[])?;
     if !args.quiet {
         print!("{}", sweep.overview());
         println!(
@@ -198,7 +174,7 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
 }
 
 pub fn merge(args: MergeArgs) -> Result<ExitCode> {
-    let mut man: Option<Manifest> = None;
+    let mut first: Option<(Manifest, &Path)> = None;
     for d in &args.dirs {
         let text = std::fs::read_to_string(d.join(MANIFEST)).with_context(|| {
             format!(
@@ -206,21 +182,38 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
                 d.display()
             )
         })?;
-        let m: Manifest =
-            serde_json::from_str(&text).with_context(|| format!("{}/{MANIFEST}", d.display()))?;
-        match &man {
-            None => man = Some(m),
-            Some(first) if *first != m => bail!(
-                "{} belongs to a different sweep than {}",
-                d.display(),
-                args.dirs[0].display()
-            ),
-            _ => {}
+        let m: Manifest = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{}/{MANIFEST} is not a manifest of this retrysim (re-run that shard)",
+                d.display()
+            )
+        })?;
+        match &first {
+            None => first = Some((m, d)),
+            Some((f, place)) => {
+                if let Some(why) = f.differs(&m) {
+                    bail!(
+                        "{} and {} are shards of different sweeps: {why} (here: {}; there: {})",
+                        place.display(),
+                        d.display(),
+                        place.display(),
+                        d.display()
+                    );
+                }
+            }
         }
     }
-    let man = man.ok_or_else(|| anyhow!("merge needs at least one folder"))?;
-    let dirs: Vec<PathBuf> = args.dirs.iter().map(|d| d.join("cells")).collect();
-    assemble(&args.out, &man, &dirs)?;
+    let (man, _) = first.ok_or_else(|| anyhow!("merge needs at least one folder"))?;
+    let folder = Folder::claim(
+        &args.out,
+        "sweep",
+        &man.scenario,
+        &man.fingerprint,
+        args.force,
+    )?;
+    folder.write(&[(MANIFEST, serde_json::to_string_pretty(&man)? + "\n")])?;
+    assemble(&folder, &man, &args.dirs, true)?;
+    folder.finish(&[], &[])?;
     println!(
         "Wrote {}/{{sweep.csv, sweep.json, sweep-*.png}}",
         args.out.display()
@@ -228,12 +221,15 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads every cell result in `dirs`, assembles the grid of `man` and
-/// writes sweep.csv, sweep.json and the sweep charts into `out`.
-fn assemble(out: &Path, man: &Manifest, dirs: &[PathBuf]) -> Result<SweepResults> {
+/// Reads every cell result in the `cells/` of `dirs`, assembles the grid of
+/// `man` and writes sweep.csv, sweep.json and the sweep charts into
+/// `folder` (and, when `copy`, the cells too, so that the result can be
+/// merged again).
+fn assemble(folder: &Folder, man: &Manifest, dirs: &[PathBuf], copy: bool) -> Result<SweepResults> {
     let mut found = Vec::new();
     for d in dirs {
-        let Ok(entries) = std::fs::read_dir(d) else {
+        let d = d.join(CELLS);
+        let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
         };
         let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -260,7 +256,22 @@ fn assemble(out: &Path, man: &Manifest, dirs: &[PathBuf]) -> Result<SweepResults
             });
         }
     }
-    let sweep = SweepResults::assemble(man, found)?;
+    if copy {
+        let cells: Vec<(String, String)> = found
+            .iter()
+            .map(|f| {
+                let text = serde_json::to_string(&f.result).map(|t| t + "\n");
+                text.map(|t| (store::cell_file(f.index), t))
+            })
+            .collect::<Result<_, _>>()?;
+        let sweep = SweepResults::assemble(man, found)?;
+        folder.write_in(CELLS, &cells)?;
+        return write_sweep(folder, sweep);
+    }
+    write_sweep(folder, SweepResults::assemble(man, found)?)
+}
+
+fn write_sweep(folder: &Folder, sweep: SweepResults) -> Result<SweepResults> {
     // Charts come from sweep.json's content alone, so a merge draws the same ones.
     let charts = retrysim_plot::render_sweep(&sweep)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -268,6 +279,6 @@ fn assemble(out: &Path, man: &Manifest, dirs: &[PathBuf]) -> Result<SweepResults
         ("sweep.json".into(), sweep.json().into_bytes()),
     ];
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
-    output::write_all(out, &files)?;
+    folder.write(&files)?;
     Ok(sweep)
 }

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod claims;
+pub mod fingerprint;
 mod replicate;
 pub mod report;
 mod stats;

@@ -54,6 +54,7 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
         .collect();
     Summary {
         tool: format!("retrysim {}", env!("CARGO_PKG_VERSION")),
+        fingerprint: crate::fingerprint::of(scenario.spec()),
         scenario: scenario.spec().clone(),
         recovery: RecoveryInfo {
             trigger_s: nanos_to_secs(scenario.recovery().trigger),

@@ -15,6 +15,9 @@ use crate::stats::Stat;
 pub struct Summary {
     /// Program and version that produced it.
     pub tool: String,
+    /// Fingerprint of the scenario as run (every default filled in, seed and
+    /// replications included) and of this format: see [`crate::fingerprint`].
+    pub fingerprint: String,
     /// The scenario as run, every default filled in (seed and replications
     /// as overridden on the command line).
     pub scenario: ScenarioSpec,

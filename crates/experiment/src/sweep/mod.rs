@@ -3,6 +3,7 @@
 //! the cell's values — so a cell gives the same numbers alone, in a sweep or
 //! in a shard.
 
+pub mod plan;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

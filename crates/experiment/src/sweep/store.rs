@@ -9,7 +9,8 @@ use retrysim_model::{ByMetric, Metric};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Axis, Cell, grid};
+use super::Axis;
+use super::plan::PlannedCell;
 use crate::report::csv::{field, num};
 use crate::stats::Stat;
 use crate::summary::Summary;
@@ -31,17 +32,102 @@ pub fn cell_index(file_name: &str) -> Option<usize> {
         .ok()
 }
 
-/// Which sweep a folder belongs to.
+/// Which sweep a folder belongs to: written first by every sweep, shard and
+/// merge, compared by every resume and merge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The version of the result formats
+    /// ([`RESULTS_FORMAT`](crate::fingerprint::RESULTS_FORMAT)).
+    pub format: u32,
     /// The scenario's name.
     pub scenario: String,
+    /// Fingerprint of the resolved scenario the cells vary (without its
+    /// sweep block, overrides applied).
+    pub fingerprint: String,
+    /// The seed the cells' seeds derive from.
+    pub seed: u64,
     /// Replications per policy in every cell.
     pub replications: u32,
     /// Cells in the whole grid.
     pub cells: usize,
     /// The axes.
     pub axes: Vec<Axis>,
+    /// The resolved scenario the cells vary, as JSON.
+    pub base: Value,
+}
+
+impl Manifest {
+    /// Why `other` (read from `place`) is not the same sweep as this one:
+    /// the first field that differs, with both values; `None` if it is.
+    pub fn differs(&self, other: &Manifest) -> Option<String> {
+        let show = |v: &dyn std::fmt::Debug| format!("{v:?}");
+        let fields: [(&str, String, String); 6] = [
+            ("format", show(&self.format), show(&other.format)),
+            ("scenario", show(&self.scenario), show(&other.scenario)),
+            ("seed", show(&self.seed), show(&other.seed)),
+            (
+                "replications",
+                show(&self.replications),
+                show(&other.replications),
+            ),
+            (
+                "axes",
+                serde_json::to_string(&self.axes).unwrap_or_default(),
+                serde_json::to_string(&other.axes).unwrap_or_default(),
+            ),
+            (
+                "fingerprint",
+                self.fingerprint.clone(),
+                other.fingerprint.clone(),
+            ),
+        ];
+        for (name, a, b) in fields {
+            if a != b {
+                if name == "fingerprint"
+                    && let Some(path) = first_difference(&self.base, &other.base, String::new())
+                {
+                    return Some(format!("the scenario differs at {path}"));
+                }
+                return Some(format!("{name} is {a} here and {b} there"));
+            }
+        }
+        None
+    }
+}
+
+/// The path of the first value that differs between two JSON documents.
+fn first_difference(a: &Value, b: &Value, at: String) -> Option<String> {
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) => {
+                        if let Some(p) = first_difference(v, w, join(k)) {
+                            return Some(p);
+                        }
+                    }
+                    None => return Some(format!("{} ({v} here, absent there)", join(k))),
+                }
+            }
+            y.keys()
+                .find(|k| !x.contains_key(*k))
+                .map(|k| format!("{} (absent here, {} there)", join(k), y[k]))
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| first_difference(v, w, format!("{at}[{i}]"))),
+        _ if a == b => None,
+        _ => Some(format!("{at} ({a} here, {b} there)")),
+    }
 }
 
 /// One policy's figures in one cell.
@@ -58,6 +144,8 @@ pub struct PolicyFigures {
 pub struct CellResult {
     /// The cell's identity ([`Cell::key`]).
     pub key: String,
+    /// Fingerprint of the cell's resolved scenario.
+    pub fingerprint: String,
     /// Its seed.
     pub seed: u64,
     /// Replications per policy.
@@ -66,13 +154,27 @@ pub struct CellResult {
     pub policies: Vec<PolicyFigures>,
 }
 
+/// How a stored cell result compares with the cell the grid expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// It is that cell's complete result.
+    Complete,
+    /// It is another cell's, or was computed from another scenario, seed or
+    /// replications.
+    Stale,
+    /// It lacks policies the scenario has.
+    Incomplete,
+}
+
 impl CellResult {
-    /// The stored result of `cell`, run as `summary`.
-    pub fn of(cell: &Cell, replications: u32, summary: &Summary) -> CellResult {
+    /// The stored result of `planned`, run as `summary`.
+    pub fn of(planned: &PlannedCell, summary: &Summary) -> CellResult {
+        let cell = &planned.cell;
         CellResult {
             key: cell.key(),
+            fingerprint: planned.fingerprint.clone(),
             seed: cell.seed,
-            replications,
+            replications: planned.scenario.replications(),
             policies: summary
                 .policies
                 .iter()
@@ -84,14 +186,26 @@ impl CellResult {
         }
     }
 
-    /// Whether this is the result of `cell` at `replications`.
-    pub fn is_for(&self, cell: &Cell, replications: u32) -> bool {
-        self.key == cell.key() && self.seed == cell.seed && self.replications == replications
+    /// Whether this is `planned`'s complete result.
+    pub fn judge(&self, planned: &PlannedCell) -> Verdict {
+        let cell = &planned.cell;
+        if self.key != cell.key()
+            || self.seed != cell.seed
+            || self.replications != planned.scenario.replications()
+            || self.fingerprint != planned.fingerprint
+        {
+            return Verdict::Stale;
+        }
+        let names = planned.scenario.policies().iter().map(|p| p.name());
+        if !self.policies.iter().map(|p| p.name.as_str()).eq(names) {
+            return Verdict::Incomplete;
+        }
+        Verdict::Complete
     }
 }
 
 /// Why the cells found do not make the sweep.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A cell was found in two places.
     #[error("duplicated cells: {}", .0.join("; "))]
@@ -104,18 +218,20 @@ pub enum StoreError {
         /// `index (key)` of each missing cell.
         missing: Vec<String>,
     },
-    /// The manifest's axes do not make a grid.
+    /// The manifest's cells cannot be planned.
     #[error("{0}")]
-    Grid(#[from] super::SweepError),
-    /// A cell file holds another cell.
-    #[error("cell {index} holds {found:?} but the grid expects {expected:?}")]
+    Plan(#[from] super::plan::PlanError),
+    /// A cell file is not the result of the cell the grid expects there.
+    #[error("cell {index} ({key}) in {place} {why}: run that shard again")]
     Mismatch {
         /// The cell's index.
         index: usize,
-        /// The key the file holds.
-        found: String,
         /// The key of the grid's cell there.
-        expected: String,
+        key: String,
+        /// Where the file is.
+        place: String,
+        /// How it differs.
+        why: &'static str,
     },
 }
 
@@ -137,6 +253,8 @@ pub struct SweepCell {
 pub struct SweepResults {
     /// The scenario's name.
     pub scenario: String,
+    /// The manifest's fingerprint.
+    pub fingerprint: String,
     /// Replications per policy in every cell.
     pub replications: u32,
     /// The axes.
@@ -158,15 +276,12 @@ pub struct Found {
 
 impl SweepResults {
     /// Assembles the grid of `manifest` from the cell results found: every
-    /// cell exactly once, each the grid's own. Results at other
-    /// replications are not this sweep's and are left out.
+    /// cell exactly once, each the complete result of the cell the grid
+    /// expects there (same key, seed, replications and fingerprint).
     pub fn assemble(manifest: &Manifest, found: Vec<Found>) -> Result<SweepResults, StoreError> {
         let mut by_index: BTreeMap<usize, Found> = BTreeMap::new();
         let mut duplicates = Vec::new();
-        for f in found
-            .into_iter()
-            .filter(|f| f.result.replications == manifest.replications)
-        {
+        for f in found {
             if let Some(other) = by_index.get(&f.index) {
                 duplicates.push(format!(
                     "cell {} in {} and {}",
@@ -179,11 +294,11 @@ impl SweepResults {
         if !duplicates.is_empty() {
             return Err(StoreError::Duplicated(duplicates));
         }
-        let grid = grid(&manifest.axes, 0)?;
-        let missing: Vec<String> = grid
+        let expected = super::plan::expected(manifest)?;
+        let missing: Vec<String> = expected
             .iter()
-            .filter(|c| !by_index.contains_key(&c.index))
-            .map(|c| format!("{} ({})", c.index, c.key()))
+            .filter(|p| !by_index.contains_key(&p.cell.index))
+            .map(|p| format!("{} ({})", p.cell.index, p.cell.key()))
             .collect();
         if !missing.is_empty() {
             return Err(StoreError::Missing {
@@ -191,26 +306,36 @@ impl SweepResults {
                 missing,
             });
         }
-        let mut cells = Vec::with_capacity(grid.len());
-        for cell in &grid {
-            let r = by_index.remove(&cell.index).map(|f| f.result);
-            let Some(r) = r else { continue };
-            if r.key != cell.key() {
+        let mut cells = Vec::with_capacity(expected.len());
+        for planned in &expected {
+            let Some(f) = by_index.remove(&planned.cell.index) else {
+                continue;
+            };
+            let why = match f.result.judge(planned) {
+                Verdict::Complete => None,
+                Verdict::Stale => {
+                    Some("was computed from another scenario, seed or replication count")
+                }
+                Verdict::Incomplete => Some("lacks some of the scenario's policies"),
+            };
+            if let Some(why) = why {
                 return Err(StoreError::Mismatch {
-                    index: cell.index,
-                    found: r.key,
-                    expected: cell.key(),
+                    index: planned.cell.index,
+                    key: planned.cell.key(),
+                    place: f.place,
+                    why,
                 });
             }
             cells.push(SweepCell {
-                index: cell.index,
-                params: cell.params.iter().cloned().collect(),
-                seed: r.seed,
-                policies: r.policies,
+                index: planned.cell.index,
+                params: planned.cell.params.iter().cloned().collect(),
+                seed: f.result.seed,
+                policies: f.result.policies,
             });
         }
         Ok(SweepResults {
             scenario: manifest.scenario.clone(),
+            fingerprint: manifest.fingerprint.clone(),
             replications: manifest.replications,
             axes: manifest.axes.clone(),
             cells,

@@ -1,0 +1,481 @@
+//! Results you can trust (issue 13): sweeps that know their scenario,
+//! output folders that one run owns, inputs refused before they run away.
+//! Each test is named after the item of the issue it guards.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn retrysim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retrysim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("retrysim runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(o: Output) -> Output {
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    o
+}
+
+/// Asserts that the command refused its input (exit 2) saying `needle`.
+fn refused(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(needle), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
+}
+
+fn tiny_text() -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/data/tiny-spike.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Writes `content` as `name` in `dir` and returns its path.
+fn file(dir: &Path, name: &str, content: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// `retrysim sweep SCENARIO` over the 2 × 2 test grid at 2 replications.
+fn sweep(scenario: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "sweep",
+        scenario,
+        "--set",
+        "service.limiter.rate=500,650",
+        "--set",
+        "policies[*].max_attempts=1,3",
+        "-r",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    retrysim(&args)
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn regression_13_1_a_resumed_sweep_recomputes_the_cells_of_a_changed_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = file(tmp.path(), "s.json", &tiny_text());
+    let out = tmp.path().join("out");
+    ok(sweep(&scenario, &out, &["-q"]));
+    // The network latency changes; the old cells must not come back.
+    let edited = tiny_text().replace(
+        r#""median": 0.02, "p99": 0.05"#,
+        r#""median": 0.2, "p99": 0.5"#,
+    );
+    std::fs::write(&scenario, &edited).unwrap();
+    let o = ok(sweep(&scenario, &out, &[]));
+    assert!(
+        text(&o.stderr).contains(
+            "0 already complete; 4 recomputed: the scenario, seed or replications changed"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    let fresh = tmp.path().join("fresh");
+    ok(sweep(&scenario, &fresh, &["-q"]));
+    assert_eq!(read(&out, "sweep.json"), read(&fresh, "sweep.json"));
+    // Another seed is another sweep too.
+    let o = ok(sweep(&scenario, &out, &["-s", "99"]));
+    assert!(
+        text(&o.stderr).contains("4 recomputed"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn regression_13_1_merge_refuses_shards_of_other_seeds_or_scenarios() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = file(tmp.path(), "s.json", &tiny_text());
+    let edited = file(
+        tmp.path(),
+        "edited.json",
+        &tiny_text().replace(r#""burst": 600"#, r#""burst": 300"#),
+    );
+    let made = std::cell::Cell::new(0);
+    let shard = |k: &str, scenario: &str, extra: &[&str]| {
+        made.set(made.get() + 1);
+        let dir = tmp.path().join(format!("shard-{}", made.get()));
+        let mut args = vec!["--shard", k, "-q"];
+        args.extend_from_slice(extra);
+        ok(sweep(scenario, &dir, &args));
+        dir.to_str().unwrap().to_string()
+    };
+    let (a, b) = (
+        shard("1/2", &scenario, &[]),
+        shard("2/2", &scenario, &["-s", "99"]),
+    );
+    let out = tmp.path().join("merged");
+    let o = retrysim(&["merge", &a, &b, "-o", out.to_str().unwrap()]);
+    refused(
+        &o,
+        "are shards of different sweeps: seed is 5 here and 99 there",
+    );
+    let c = shard("2/2", &edited, &[]);
+    let o = retrysim(&["merge", &a, &c, "-o", out.to_str().unwrap()]);
+    refused(
+        &o,
+        "the scenario differs at service.limiter.burst (600.0 here, 300.0 there)",
+    );
+    // A cell file planted from another scenario is named.
+    let d = shard("2/2", &scenario, &[]);
+    let other = shard("1/2", &edited, &[]);
+    std::fs::copy(
+        Path::new(&other).join("cells/cell-000002.json"),
+        Path::new(&a).join("cells/cell-000002.json"),
+    )
+    .unwrap();
+    let o = retrysim(&["merge", &a, &d, "-o", out.to_str().unwrap()]);
+    refused(
+        &o,
+        "was computed from another scenario, seed or replication count",
+    );
+}
+
+#[test]
+fn regression_13_1_a_cell_without_its_policies_is_not_complete() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = file(tmp.path(), "s.json", &tiny_text());
+    let out = tmp.path().join("out");
+    ok(sweep(&scenario, &out, &["-q"]));
+    let csv = read(&out, "sweep.csv");
+    let cell = out.join("cells/cell-000001.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&cell).unwrap()).unwrap();
+    v["policies"] = serde_json::json!([]);
+    std::fs::write(&cell, v.to_string()).unwrap();
+    let o = retrysim(&[
+        "merge",
+        out.to_str().unwrap(),
+        "-o",
+        tmp.path().join("m").to_str().unwrap(),
+    ]);
+    refused(&o, "lacks some of the scenario's policies");
+    let o = ok(sweep(&scenario, &out, &[]));
+    assert!(
+        text(&o.stderr).contains("1 recomputed: their files were broken or incomplete"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(read(&out, "sweep.csv"), csv, "every row is back");
+}
+
+#[test]
+fn regression_13_1_merged_output_can_be_merged_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = file(tmp.path(), "s.json", &tiny_text());
+    let whole = tmp.path().join("whole");
+    ok(sweep(&scenario, &whole, &["-q"]));
+    let shards: Vec<String> = (1..=3)
+        .map(|k| {
+            let dir = tmp.path().join(format!("shard-{k}"));
+            ok(sweep(
+                &scenario,
+                &dir,
+                &["-q", "--shard", &format!("{k}/3")],
+            ));
+            dir.to_str().unwrap().to_string()
+        })
+        .collect();
+    let first = tmp.path().join("first");
+    let mut args = vec!["merge", "-o", first.to_str().unwrap()];
+    args.extend(shards[..2].iter().map(String::as_str));
+    refused(&retrysim(&args), "cells missing");
+    // The three merged, then that merge merged again on its own.
+    let again = tmp.path().join("again");
+    ok(retrysim(&[
+        "merge",
+        &shards[0],
+        &shards[1],
+        &shards[2],
+        "-o",
+        first.to_str().unwrap(),
+    ]));
+    ok(retrysim(&[
+        "merge",
+        first.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]));
+    for name in ["sweep.json", "sweep.csv", "sweep-manifest.json"] {
+        assert_eq!(read(&again, name), read(&whole, name), "{name}");
+    }
+}
+
+#[test]
+fn regression_13_2_a_folder_in_use_by_another_run_is_refused_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    ok(retrysim(&[
+        "run",
+        "tests/data/tiny-spike.json",
+        "-q",
+        "-r",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let before = read(&out, "summary.json");
+    // Another process holds the folder (as a run in progress does).
+    let lock = std::fs::File::create(out.join(".retrysim-lock")).unwrap();
+    lock.try_lock().unwrap();
+    let o = retrysim(&[
+        "run",
+        "tests/data/tiny-spike.json",
+        "-q",
+        "-r",
+        "1",
+        "-s",
+        "9",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    refused(&o, "is in use by another retrysim run");
+    assert_eq!(read(&out, "summary.json"), before, "nothing was touched");
+    let o = sweep("tests/data/tiny-spike.json", &out, &["-q"]);
+    refused(&o, "is in use by another retrysim run");
+    drop(lock);
+    ok(retrysim(&[
+        "run",
+        "tests/data/tiny-spike.json",
+        "-q",
+        "-r",
+        "1",
+        "-s",
+        "9",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert_ne!(read(&out, "summary.json"), before);
+}
+
+#[test]
+fn regression_13_3_temporary_files_never_follow_a_planted_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    ok(retrysim(&[
+        "run",
+        "tests/data/tiny-spike.json",
+        "-q",
+        "-r",
+        "1",
+        "--no-plots",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    // Links where retrysim once put its temporary files, and in place of a
+    // result: none may write through to the victim.
+    for name in [".summary.json.tmp", ".summary.md.tmp", "latency.csv"] {
+        let link = out.join(name);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+    }
+    ok(retrysim(&[
+        "run",
+        "tests/data/tiny-spike.json",
+        "-q",
+        "-r",
+        "1",
+        "--no-plots",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(
+        !out.join("latency.csv").is_symlink(),
+        "the link was replaced by the result"
+    );
+}
+
+#[test]
+fn regression_13_4_an_interrupted_run_is_recognised_and_redone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let dir = out.to_str().unwrap();
+    ok(retrysim(&[
+        "run",
+        "tests/data/tiny-spike.json",
+        "-q",
+        "-r",
+        "1",
+        "-o",
+        dir,
+    ]));
+    // What a run killed while writing leaves: an incomplete marker and its
+    // temporary files.
+    let marker = out.join(".retrysim-results");
+    let m = std::fs::read_to_string(&marker).unwrap();
+    assert!(m.contains("\"complete\": true"), "{m}");
+    std::fs::write(
+        &marker,
+        m.replace("\"complete\": true", "\"complete\": false"),
+    )
+    .unwrap();
+    let debris = out.join(".summary.json.retrysim-tmp-4242-0");
+    std::fs::write(&debris, "half a summa").unwrap();
+    // A reader refuses it …
+    refused(&retrysim(&["plot", dir]), "holds an interrupted run");
+    // … and the next run redoes it without --force, clearing the debris.
+    ok(retrysim(&[
+        "run",
+        "tests/data/tiny-spike.json",
+        "-q",
+        "-r",
+        "1",
+        "-o",
+        dir,
+    ]));
+    assert!(!debris.exists());
+    assert!(
+        std::fs::read_to_string(&marker)
+            .unwrap()
+            .contains("\"complete\": true")
+    );
+    ok(retrysim(&["plot", dir]));
+}
+
+#[test]
+fn regression_13_4_an_unwritable_output_folder_is_found_before_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let blocker = file(tmp.path(), "a-file", "not a folder");
+    let out = format!("{blocker}/out");
+    let o = retrysim(&["run", "tests/data/tiny-spike.json", "-o", &out]);
+    refused(&o, "cannot create output folder");
+    assert!(
+        !text(&o.stderr).contains("running"),
+        "refused before the simulation: {}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn regression_13_7_sweep_claims_its_folder_like_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+    let o = sweep("tests/data/tiny-spike.json", tmp.path(), &["-q"]);
+    refused(&o, "was not written by retrysim");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn regression_13_7_thread_counts_are_bounded() {
+    let o = retrysim(&[
+        "run",
+        "tests/data/tiny-spike.json",
+        "-j",
+        "100000",
+        "-q",
+        "--no-plots",
+    ]);
+    refused(&o, "at most 1024 threads");
+}
+
+#[test]
+fn regression_13_7_a_policy_name_must_fit_on_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = file(
+        tmp.path(),
+        "bad.json",
+        &tiny_text().replace(r#""name": "no-retry""#, r#""name": "no\nretry""#),
+    );
+    refused(
+        &retrysim(&["validate", &bad]),
+        "policies[0].name: must be at most 100 characters and on one line",
+    );
+}
+
+#[test]
+fn regression_13_7_a_list_where_an_object_belongs_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = file(
+        tmp.path(),
+        "bad.json",
+        &tiny_text().replace(
+            r#"{ "name": "no-retry" }"#,
+            r#"{ "name": "no-retry", "budget": [[]] }"#,
+        ),
+    );
+    refused(
+        &retrysim(&["validate", &bad]),
+        "policies[0].budget: expected an object {…}, got a list",
+    );
+}
+
+#[test]
+fn regression_13_7_validate_checks_the_sweep_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let with = |sweep: &str| {
+        file(
+            tmp.path(),
+            "s.json",
+            &tiny_text().replacen("{\n", &format!("{{\n  \"sweep\": {sweep},\n"), 1),
+        )
+    };
+    let good = with(r#"{"service.limiter.rate": [500, 600, 700]}"#);
+    let o = ok(retrysim(&["validate", &good]));
+    assert!(
+        text(&o.stdout).contains("a sweep of 3 cells"),
+        "{}",
+        text(&o.stdout)
+    );
+    refused(
+        &retrysim(&["validate", &with(r#"{"service.limitr.rate": [500]}"#)]),
+        "the scenario has no `service.limitr`",
+    );
+    refused(
+        &retrysim(&["validate", &with(r#"{"service.limiter.rate": [-1]}"#)]),
+        "sweep cell service.limiter.rate=-1: service.limiter.rate: must be > 0",
+    );
+}
+
+#[test]
+fn regression_13_7_duplicate_policy_names_are_found_in_linear_time() {
+    // 20 000 policies, the last a duplicate of the first: named, not
+    // compared pair by pair (that took minutes at 10⁵).
+    let mut v: serde_json::Value = serde_json::from_str(&tiny_text()).unwrap();
+    let mut policies: Vec<serde_json::Value> = (0..20_000)
+        .map(|i| serde_json::json!({"name": format!("p{i}")}))
+        .collect();
+    policies.push(serde_json::json!({"name": "p0"}));
+    v["policies"] = serde_json::Value::Array(policies);
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = file(tmp.path(), "many.json", &v.to_string());
+    refused(
+        &retrysim(&["validate", &bad]),
+        "policies[20000].name: \"p0\" is already the name of policies[0]",
+    );
+}
+
+#[test]
+fn regression_13_7_an_endless_or_binary_input_is_refused_with_its_place() {
+    refused(&retrysim(&["validate", "/dev/zero"]), "larger than 16 MiB");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("latin1.json");
+    let mut bytes = tiny_text().into_bytes();
+    let at = bytes.windows(8).position(|w| w == b"tiny-spi").unwrap();
+    bytes[at + 2] = 0xE9; // "ti\xe9y": Latin-1, not UTF-8
+    std::fs::write(&path, bytes).unwrap();
+    refused(
+        &retrysim(&["validate", path.to_str().unwrap()]),
+        "latin1.json:2:14: not UTF-8 text",
+    );
+}
