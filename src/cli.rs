@@ -39,6 +39,8 @@ pub enum Command {
         /// Scenario files (JSON).
         #[arg(required = true, value_name = "SCENARIO")]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        limits: crate::limits::LimitArgs,
     },
     /// Check the claims of the seed documents against the simulation.
     ///
@@ -95,6 +97,8 @@ pub struct RunArgs {
     /// Worker threads (0 = all cores); results do not depend on it [default: all cores].
     #[arg(short = 'j', long, value_name = "T", value_parser = crate::commands::parse_threads)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
     /// Output folder [default: output/<scenario name>].
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -127,6 +131,8 @@ pub struct SweepArgs {
     /// Worker threads (0 = all cores) [default: all cores].
     #[arg(short = 'j', long, value_name = "T", value_parser = crate::commands::parse_threads)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
     /// Output folder [default: output/<scenario name>-sweep].
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -171,6 +177,8 @@ pub struct CheckArgs {
     /// Worker threads (0 = all cores) [default: all cores].
     #[arg(short = 'j', long, value_name = "T", value_parser = crate::commands::parse_threads)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
     /// Where report.md and report.json go.
     #[arg(short, long, value_name = "DIR", default_value = "output/claims")]
     pub out: PathBuf,

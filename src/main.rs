@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod limits;
 mod output;
 mod progress;
 mod scenario_file;
@@ -15,7 +16,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => commands::run::run(args),
-        cli::Command::Validate { files } => commands::validate::run(&files),
+        cli::Command::Validate { files, limits } => commands::validate::run(&files, limits),
         cli::Command::Plot { dir } => commands::plot::run(&dir),
         cli::Command::Check(args) => commands::check::run(args),
         cli::Command::Sweep(args) => commands::sweep::run(args),

@@ -479,3 +479,267 @@ fn regression_13_7_an_endless_or_binary_input_is_refused_with_its_place() {
         "latin1.json:2:14: not UTF-8 text",
     );
 }
+
+/// A small base for the resource and integer tests: 100 requests from one
+/// client against 10 workers, one policy.
+fn small(change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "name": "small", "seed": 3, "replications": 2, "duration": 10, "drain": 10,
+        "workload": {"kind": "batch", "requests": 100, "spread": 5},
+        "service": {"workers": {"concurrency": 10,
+                                "service_time": {"kind": "constant", "value": 0.01}}},
+        "policies": [{"name": "p", "max_attempts": 3, "timeout": 1}]
+    });
+    change(&mut v);
+    v
+}
+
+/// Runs `scenario` and returns its summary.json.
+fn run_small(scenario: &serde_json::Value, extra: &[&str]) -> serde_json::Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = file(tmp.path(), "s.json", &scenario.to_string());
+    let out = tmp.path().join("out");
+    let mut args = vec!["run", &f, "-q", "--no-plots", "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ok(retrysim(&args));
+    serde_json::from_slice(&read(&out, "summary.json")).unwrap()
+}
+
+fn metric(summary: &serde_json::Value, name: &str) -> Option<f64> {
+    summary["policies"][0]["metrics"][name]["mean"].as_f64()
+}
+
+#[test]
+fn regression_13_5_runs_that_cannot_fit_are_refused_with_the_fields_responsible() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Each would abort with an allocation failure (exit 134) or exhaust the
+    // machine; each is refused before any folder is made.
+    let cases: [(&str, serde_json::Value, &str); 4] = [
+        (
+            "breaker",
+            small(|v| {
+                v["workload"]["clients"] = 1_000_000.into();
+                v["policies"][0]["budget"] =
+                    serde_json::json!({"circuit_breaker": {"window": 1_000_000}});
+            }),
+            "guard state of every client instance",
+        ),
+        (
+            "ratio",
+            small(|v| {
+                v["workload"]["clients"] = 10_000_000.into();
+                v["policies"][0]["budget"] = serde_json::json!({"ratio": {"window": 3600}});
+            }),
+            "ratio.window",
+        ),
+        (
+            "batch",
+            small(|v| v["workload"]["requests"] = 100_000_000.into()),
+            "set by workload",
+        ),
+        (
+            "bins",
+            small(|v| {
+                v["duration"] = 999_980.into();
+                v["metrics"] = serde_json::json!({"bin": 1});
+                v["policies"] = (0..300)
+                    .map(|i| serde_json::json!({"name": format!("p{i}")}))
+                    .collect();
+            }),
+            "time-series bins × policies",
+        ),
+    ];
+    for (name, scenario, why) in cases {
+        let f = file(tmp.path(), &format!("{name}.json"), &scenario.to_string());
+        let out = tmp.path().join(format!("out-{name}"));
+        for args in [
+            vec!["validate", &f],
+            vec!["run", &f, "-q", "-o", out.to_str().unwrap()],
+        ] {
+            let o = retrysim(&args);
+            refused(&o, "of memory, over the limit of 4 GiB");
+            refused(&o, why);
+            refused(&o, "--max-memory");
+        }
+        assert!(
+            !out.exists(),
+            "{name}: nothing is written for a refused run"
+        );
+    }
+}
+
+#[test]
+fn regression_13_5_work_without_end_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A closed loop whose users never let time pass.
+    let closed = small(|v| {
+        v["workload"] = serde_json::json!({"kind": "closed", "users": 10,
+                                           "think": {"kind": "constant", "value": 0}});
+        v["service"]["workers"]["service_time"] =
+            serde_json::json!({"kind": "constant", "value": 0});
+    });
+    let f = file(tmp.path(), "closed.json", &closed.to_string());
+    refused(
+        &retrysim(&["validate", &f]),
+        "workload.think: a think time of 0",
+    );
+    // Latency does not help when a breaker fails requests without sending.
+    let breaker = small(|v| {
+        v["workload"] = serde_json::json!({"kind": "closed", "users": 10,
+                                           "think": {"kind": "constant", "value": 0}});
+        v["network"] = serde_json::json!({"latency": {"kind": "constant", "value": 0.01}});
+        v["policies"][0]["budget"] = serde_json::json!({"circuit_breaker": {}});
+    });
+    let f = file(tmp.path(), "breaker.json", &breaker.to_string());
+    refused(
+        &retrysim(&["validate", &f]),
+        "has a guard that fails requests without sending them",
+    );
+    // 1 000 attempts with no backoff × 10⁶ requests that all fail, 10 times.
+    let storm = small(|v| {
+        v["replications"] = 10.into();
+        v["workload"]["requests"] = 1_000_000.into();
+        v["service"]["outages"] = serde_json::json!([{"start": 0, "end": 1e6, "mode": "error"}]);
+        v["policies"][0] =
+            serde_json::json!({"name": "p", "max_attempts": 1000, "backoff": {"kind": "none"}});
+    });
+    let f = file(tmp.path(), "storm.json", &storm.to_string());
+    let o = retrysim(&[
+        "run",
+        &f,
+        "-q",
+        "-o",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    refused(&o, "may send up to 1.000e10 attempts");
+    refused(&o, "--max-attempts");
+    // The limits are the user's to raise; the estimate is shown by validate.
+    let o = ok(retrysim(&[
+        "validate",
+        &f,
+        "--max-attempts",
+        "2e10",
+        "--max-memory",
+        "64G",
+    ]));
+    assert!(
+        text(&o.stdout).contains("up to 1.000e10 attempts"),
+        "{}",
+        text(&o.stdout)
+    );
+    refused(
+        &retrysim(&["validate", &f, "--max-memory", "lots"]),
+        "expected a size such as 512M",
+    );
+}
+
+#[test]
+fn regression_13_6_a_retry_quota_at_the_largest_capacity_still_pays_for_retries() {
+    let quota = |capacity: u64| {
+        small(|v| {
+            v["service"]["outages"] =
+                serde_json::json!([{"start": 0, "end": 1e6, "mode": "error"}]);
+            v["policies"][0]["budget"] = serde_json::json!({"retry_quota": {
+                "capacity": capacity, "initial": capacity,
+                "retry_cost": 4294967295u64, "timeout_cost": 4294967295u64,
+                "success_increment": 4294967295u64}});
+        })
+    };
+    // Full at u32::MAX: the first retry is paid for, then the quota is empty.
+    let s = run_small(&quota(4_294_967_295), &[]);
+    let per_request = metric(&s, "amplification").unwrap();
+    assert!(per_request > 1.0 && per_request < 1.1, "{per_request}");
+    let tmp = tempfile::tempdir().unwrap();
+    let f = file(tmp.path(), "q.json", &quota(4_294_967_296).to_string());
+    refused(&retrysim(&["validate", &f]), "retry_quota.capacity");
+}
+
+#[test]
+fn regression_13_6_a_service_slower_than_the_horizon_never_serves() {
+    // 10⁹ s of service slowed 20-fold overflowed `now + service` and the
+    // requests "succeeded" in 0 s.
+    let s = run_small(
+        &small(|v| {
+            v["service"]["workers"]["service_time"] =
+                serde_json::json!({"kind": "constant", "value": 1e9});
+            v["triggers"] = serde_json::json!([{"kind": "capacity_drop", "start": 0, "duration": 5,
+                                                "capacity": 1, "slowdown": 20}]);
+            v["policies"][0]["timeout"] = 1e9.into();
+        }),
+        &[],
+    );
+    assert_eq!(metric(&s, "success_rate"), Some(0.0));
+}
+
+#[test]
+fn regression_13_6_every_integer_field_at_its_maximum_validates_or_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fields: [(&str, &str); 14] = [
+        ("/replications", "replications"),
+        ("/seed", ""),
+        ("/workload/requests", "workload.requests"),
+        ("/workload/clients", "workload.clients"),
+        ("/policies/0/max_attempts", "policies[0].max_attempts"),
+        ("/service/workers/concurrency", ""),
+        ("/service/workers/queue_limit", ""),
+        (
+            "/policies/0/budget/circuit_breaker/window",
+            "circuit_breaker.window",
+        ),
+        (
+            "/policies/0/budget/circuit_breaker/minimum_calls",
+            "circuit_breaker.minimum_calls",
+        ),
+        ("/policies/0/budget/circuit_breaker/half_open_calls", ""),
+        ("/policies/0/budget/ratio/window", "ratio.window"),
+        (
+            "/policies/0/budget/adaptive_throttle/window",
+            "adaptive_throttle.window",
+        ),
+        ("/policies/0/budget/retry_quota/retry_cost", ""),
+        ("/policies/0/budget/retry_quota/success_increment", ""),
+    ];
+    for (pointer, refusal) in fields {
+        for max in [u32::MAX as u64, u64::MAX] {
+            let scenario = small(|v| {
+                v["policies"][0]["budget"] = serde_json::json!({
+                    "circuit_breaker": {}, "ratio": {}, "adaptive_throttle": {},
+                    "retry_quota": {}, "grpc_throttle": {"max_tokens": 10, "token_ratio": 0.1}});
+                let (parent, key) = pointer.rsplit_once('/').unwrap();
+                v.pointer_mut(parent).unwrap()[key] = max.into();
+            });
+            let f = file(tmp.path(), "edge.json", &scenario.to_string());
+            let o = retrysim(&["validate", &f]);
+            let said = text(&o.stderr);
+            assert!(!said.contains("panicked"), "{pointer}={max}: {said}");
+            match o.status.code() {
+                Some(0) => {
+                    // Valid: it must also run (in seconds) without a panic.
+                    let out = tmp.path().join("edge-out");
+                    let o = retrysim(&[
+                        "run",
+                        &f,
+                        "-q",
+                        "--no-plots",
+                        "--force",
+                        "-o",
+                        out.to_str().unwrap(),
+                    ]);
+                    assert!(
+                        o.status.code() == Some(0) || o.status.code() == Some(2),
+                        "{pointer}={max}: {}",
+                        text(&o.stderr)
+                    );
+                    assert!(!text(&o.stderr).contains("panicked"), "{pointer}={max}");
+                }
+                Some(2) => assert!(
+                    said.contains(refusal)
+                        || said.contains("expected a whole number from 0 to 4294967295")
+                        || said.contains("over the limit"),
+                    "{pointer}={max}: {said}"
+                ),
+                other => panic!("{pointer}={max}: exit {other:?}: {said}"),
+            }
+        }
+    }
+}

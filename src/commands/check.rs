@@ -82,6 +82,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
             slot.insert(scenario);
         }
     }
+    for (path, s) in &scenarios {
+        args.limits
+            .admit(s, pool.current_num_threads())
+            .with_context(|| format!("{}", path.display()))?;
+    }
     // The report is made by the claims and the scenarios as run.
     let mut made_by = serde_json::to_string(&claims.iter().map(|c| &c.0).collect::<Vec<_>>())?;
     for s in scenarios.values() {

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use retrysim_experiment::report;
 use retrysim_experiment::stored::StoredRun;
 use retrysim_model::Overrides;
@@ -32,6 +32,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     };
     let scenario = scenario_file::load(&args.scenario, overrides)?;
     let pool = crate::commands::thread_pool(args.threads)?;
+    // Refused before anything is claimed or run when it may not fit.
+    args.limits
+        .admit(&scenario, pool.current_num_threads())
+        .with_context(|| format!("{}", args.scenario.display()))?;
     let out_dir = args
         .out
         .clone()

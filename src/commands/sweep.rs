@@ -85,6 +85,17 @@ fn stored(dir: &Path, planned: &PlannedCell) -> Option<Verdict> {
 pub fn run(args: SweepArgs) -> Result<ExitCode> {
     let plan = make_plan(&args)?;
     let man = &plan.manifest;
+    let pool = crate::commands::thread_pool(args.threads)?;
+    // Refused before anything is claimed or run when it may not fit.
+    let estimate = retrysim_experiment::resources::Estimate::of_cells(
+        plan.cells.iter().map(|c| &c.scenario),
+        pool.current_num_threads(),
+    );
+    if let Some(estimate) = estimate {
+        estimate
+            .check(args.limits.limits())
+            .with_context(|| format!("{}", args.scenario.display()))?;
+    }
     let out = args
         .out
         .clone()
@@ -132,7 +143,6 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
             man.replications
         );
     }
-    let pool = crate::commands::thread_pool(args.threads)?;
     let bar = crate::progress::bar(todo.len() as u64, "cells", man.scenario.clone(), args.quiet);
     pool.install(|| {
         todo.par_iter().try_for_each(|planned| -> Result<()> {

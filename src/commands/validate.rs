@@ -1,35 +1,45 @@
 //! `retrysim validate`: scenario files checked without running them —
-//! every field, and a `sweep` block's every cell.
+//! every field, a `sweep` block's every cell, and what a run would cost
+//! against the limits `run` applies.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
+use retrysim_experiment::resources::Estimate;
 use retrysim_experiment::sweep::plan;
 
+use crate::limits::LimitArgs;
 use crate::scenario_file;
 
-pub fn run(files: &[PathBuf]) -> Result<ExitCode> {
+pub fn run(files: &[PathBuf], limits: LimitArgs) -> Result<ExitCode> {
+    // As `run` would use them: one thread per core.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut bad = 0;
     for f in files {
         let checked = scenario_file::load(f, Default::default()).and_then(|s| {
-            let sweep = if s.spec().sweep.is_some() {
-                let e = |e: &dyn std::fmt::Display| anyhow!("{}: {e}", f.display());
+            let e = |e: &dyn std::fmt::Display| anyhow!("{}: {e}", f.display());
+            let (estimate, sweep) = if s.spec().sweep.is_some() {
                 let axes = plan::axes(&s, Vec::new()).map_err(|x| e(&x))?;
                 let p = plan::plan(&s, axes, None).map_err(|x| e(&x))?;
-                format!(", a sweep of {} cells", p.cells.len())
+                let estimate = Estimate::of_cells(p.cells.iter().map(|c| &c.scenario), threads);
+                (estimate, format!(", a sweep of {} cells", p.cells.len()))
             } else {
-                String::new()
+                (Some(Estimate::of(&s, threads)), String::new())
             };
-            Ok((s, sweep))
+            if let Some(estimate) = &estimate {
+                estimate.check(limits.limits()).map_err(|x| e(&x))?;
+            }
+            Ok((s, sweep, estimate))
         });
         match checked {
-            Ok((s, sweep)) => println!(
-                "ok: {} ({}: {} policies, {} replications{sweep})",
+            Ok((s, sweep, estimate)) => println!(
+                "ok: {} ({}: {} policies, {} replications{sweep}{})",
                 f.display(),
                 s.name(),
                 s.policies().len(),
-                s.replications()
+                s.replications(),
+                estimate.map_or(String::new(), |e| format!("; {e}"))
             ),
             Err(e) => {
                 eprintln!("error: {e:#}");

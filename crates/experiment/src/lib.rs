@@ -33,6 +33,7 @@ pub mod claims;
 pub mod fingerprint;
 mod replicate;
 pub mod report;
+pub mod resources;
 mod stats;
 pub mod stored;
 mod summary;

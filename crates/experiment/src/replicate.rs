@@ -23,11 +23,12 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Summary {
     let mut acc: Vec<Accumulator> = (0..policies).map(|_| Accumulator::default()).collect();
 
     // Tasks are policy-major; they run in parallel a chunk at a time and are
-    // folded in task order, bounding memory by the chunk (about 120 KiB of
-    // metrics per task), not the run. Chunks are large so that cores do not
-    // idle waiting for a chunk's slowest task.
+    // folded in task order, bounding memory by the chunk, not the run.
+    // Chunks are large so that cores do not idle waiting for a chunk's
+    // slowest task, but their metrics stay within a fixed budget.
     let total = policies * reps as usize;
-    let chunk = (rayon::current_num_threads() * 64).max(256);
+    let footprint = retrysim_model::footprint::of(scenario);
+    let chunk = crate::resources::chunk_len(&footprint, rayon::current_num_threads(), total);
     for start in (0..total).step_by(chunk) {
         let end = (start + chunk).min(total);
         let results: Vec<RunMetrics> = (start..end)

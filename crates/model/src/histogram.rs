@@ -58,6 +58,10 @@ fn bounds(i: usize) -> (Nanos, Nanos) {
 }
 
 impl Histogram {
+    /// Bytes a histogram holds.
+    pub const BYTES: usize =
+        BUCKETS * std::mem::size_of::<u64>() + std::mem::size_of::<Histogram>();
+
     /// An empty histogram.
     pub fn new() -> Self {
         Self {

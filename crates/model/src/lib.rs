@@ -66,6 +66,7 @@ mod budget;
 mod cost;
 mod distribution;
 mod faults;
+pub mod footprint;
 mod histogram;
 mod jitter;
 mod metric;

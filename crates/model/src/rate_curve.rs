@@ -17,6 +17,11 @@ impl RateCurve {
         Self { points }
     }
 
+    /// The largest rate anywhere on the curve.
+    pub fn peak(&self) -> f64 {
+        self.points.iter().map(|p| p.1).fold(0.0, f64::max)
+    }
+
     /// λ(t) in requests per second.
     pub fn rate_at(&self, t: f64) -> f64 {
         let p = &self.points;

@@ -68,6 +68,12 @@ pub struct AdaptiveThrottle {
 }
 
 impl Hooks for AdaptiveThrottle {
+    fn heap_bytes(&self) -> usize {
+        self.counts.heap_bytes()
+    }
+    fn may_refuse_attempts(&self) -> bool {
+        true
+    }
     fn before_attempt(
         &mut self,
         now: Nanos,

@@ -123,6 +123,12 @@ pub struct CircuitBreaker {
 }
 
 impl Hooks for CircuitBreaker {
+    fn heap_bytes(&self) -> usize {
+        self.ring.len() * std::mem::size_of::<bool>()
+    }
+    fn may_refuse_attempts(&self) -> bool {
+        true
+    }
     fn before_attempt(
         &mut self,
         now: Nanos,
@@ -225,7 +231,7 @@ impl CircuitBreaker {
                     && self.failures as f64 >= cfg.failure_rate * self.filled as f64
                 {
                     self.enter(State::Open {
-                        until: now + cfg.open_for,
+                        until: now.saturating_add(cfg.open_for),
                     });
                 }
             }
@@ -235,7 +241,7 @@ impl CircuitBreaker {
                 if self.trials_done >= cfg.half_open_calls {
                     if self.trial_failures as f64 >= cfg.failure_rate * self.trials_done as f64 {
                         self.enter(State::Open {
-                            until: now + cfg.open_for,
+                            until: now.saturating_add(cfg.open_for),
                         });
                     } else {
                         self.enter(State::Closed);

@@ -163,6 +163,14 @@ pub(crate) trait Hooks {
     fn retry_dropped(&mut self, _now: Nanos, _ticket: &mut Ticket) {}
     /// Adds this guard's end-of-run figures.
     fn report(&self, _report: &mut GuardReport) {}
+    /// Bytes this guard's state holds beyond its own size (windows, rings).
+    fn heap_bytes(&self) -> usize {
+        0
+    }
+    /// Whether `before_attempt` may fail a request without sending it.
+    fn may_refuse_attempts(&self) -> bool {
+        false
+    }
 }
 
 /// One configured guard: its parameters and state (fresh in a policy,
@@ -201,6 +209,21 @@ impl Guards {
     /// Whether the policy has no guard (the fast path).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Bytes the guards of one client instance hold.
+    pub fn bytes_per_client(&self) -> usize {
+        self.0
+            .iter()
+            .map(|g| std::mem::size_of::<Guard>() + each!(g, g => Hooks::heap_bytes(g)))
+            .sum()
+    }
+
+    /// Whether a guard may fail a request without sending an attempt.
+    pub fn may_refuse_attempts(&self) -> bool {
+        self.0
+            .iter()
+            .any(|g| each!(g, g => Hooks::may_refuse_attempts(g)))
     }
 }
 

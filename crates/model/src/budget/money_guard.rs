@@ -166,6 +166,9 @@ pub struct MoneyGuard {
 }
 
 impl Hooks for MoneyGuard {
+    fn may_refuse_attempts(&self) -> bool {
+        true
+    }
     fn before_attempt(
         &mut self,
         now: Nanos,

@@ -70,6 +70,9 @@ pub struct RatioBudget {
 }
 
 impl Hooks for RatioBudget {
+    fn heap_bytes(&self) -> usize {
+        self.counts.heap_bytes()
+    }
     fn on_request(&mut self, now: Nanos) {
         self.deposit(now);
     }

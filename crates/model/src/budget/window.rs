@@ -28,6 +28,11 @@ impl SlidingCounts {
         }
     }
 
+    /// Bytes the two windows hold.
+    pub fn heap_bytes(&self) -> usize {
+        (self.a.len() + self.b.len()) * std::mem::size_of::<u32>()
+    }
+
     /// Window length in seconds.
     pub fn window_s(&self) -> u64 {
         self.a.len() as u64

@@ -110,8 +110,14 @@ pub(crate) fn plain_words(message: &str) -> String {
     let mut m = message.to_string();
     for (jargon, plain) in [
         ("expected f64", "expected a number"),
-        ("expected u64", "expected a whole number >= 0"),
-        ("expected u32", "expected a whole number >= 0"),
+        (
+            "expected u64",
+            "expected a whole number from 0 to 18446744073709551615",
+        ),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
         ("expected a sequence", "expected a list"),
         ("expected a boolean", "expected true or false"),
     ] {

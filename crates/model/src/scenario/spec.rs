@@ -31,6 +31,8 @@ use super::error::{Errors, ScenarioError};
 use super::values::secs;
 use super::{Scenario, triggers};
 use crate::cost::CostModel;
+use crate::policy::Policy;
+use crate::workload::Workload;
 
 /// Most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 100_000;
@@ -160,12 +162,33 @@ impl ScenarioSpec {
         errs.check(!s.policies.is_empty(), "policies", || {
             "must list at least one policy".into()
         });
-        let policies = s
+        let policies: Vec<Policy> = s
             .policies
             .iter()
             .enumerate()
             .map(|(i, p)| p.compile(&mut errs, i, mean_cost))
             .collect();
+        if let Workload::Closed { think, .. } = &workload {
+            // Users whose requests can end at the instant they start would
+            // send requests without end while time stands still.
+            let round_trip = 2.0 * network.latency.mean_secs();
+            for (i, p) in policies.iter().enumerate() {
+                if crate::footprint::closed_cycle_s(think.mean_secs(), round_trip, p) <= 0.0 {
+                    let why = if round_trip > 0.0 {
+                        format!(
+                            "policies[{i}] has a guard that fails requests without sending them"
+                        )
+                    } else {
+                        "network.latency is 0".into()
+                    };
+                    errs.push(
+                        "workload.think",
+                        format!("a think time of 0 with {why} lets users send requests without end at one instant: give workload.think a mean above 0"),
+                    );
+                    break;
+                }
+            }
+        }
         let mut seen = std::collections::HashMap::new();
         for (i, p) in s.policies.iter().enumerate() {
             if let Some(j) = seen.insert(p.name.as_str(), i) {

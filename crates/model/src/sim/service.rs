@@ -235,7 +235,7 @@ impl Simulation<'_> {
         service_time: Nanos,
         q: &mut EventQueue<Event>,
     ) {
-        let done = now + service_time;
+        let done = now.saturating_add(service_time);
         q.schedule(
             done,
             Event::Done {
@@ -317,11 +317,11 @@ impl Simulation<'_> {
         if self.client.requests.get(req).hang {
             return self.arm_timeout(req, q);
         }
-        let back = now + self.network.latency();
+        let back = now.saturating_add(self.network.latency());
         if back >= self.client.requests.get(req).attempt_deadline {
             return self.arm_timeout(req, q);
         }
-        let write = back + self.network.latency();
+        let write = back.saturating_add(self.network.latency());
         self.metrics.writes += 1;
         // The write's answer time is unknown until it lands: arm the
         // timeout now (skipped by generation if the answer wins).
