@@ -449,10 +449,10 @@ fn regression_13_7_validate_checks_the_sweep_block() {
 
 #[test]
 fn regression_13_7_duplicate_policy_names_are_found_in_linear_time() {
-    // 20 000 policies, the last a duplicate of the first: named, not
+    // 100 000 policies, the last a duplicate of the first: named, not
     // compared pair by pair (that took minutes at 10⁵).
     let mut v: serde_json::Value = serde_json::from_str(&tiny_text()).unwrap();
-    let mut policies: Vec<serde_json::Value> = (0..20_000)
+    let mut policies: Vec<serde_json::Value> = (0..100_000)
         .map(|i| serde_json::json!({"name": format!("p{i}")}))
         .collect();
     policies.push(serde_json::json!({"name": "p0"}));
@@ -461,7 +461,7 @@ fn regression_13_7_duplicate_policy_names_are_found_in_linear_time() {
     let bad = file(tmp.path(), "many.json", &v.to_string());
     refused(
         &retrysim(&["validate", &bad]),
-        "policies[20000].name: \"p0\" is already the name of policies[0]",
+        "policies[100000].name: \"p0\" is already the name of policies[0]",
     );
 }
 
