@@ -142,7 +142,7 @@ pub struct PolicyFigures {
 /// One finished cell, as stored in `cells/`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellResult {
-    /// The cell's identity ([`Cell::key`]).
+    /// The cell's identity ([`super::Cell::key`]).
     pub key: String,
     /// Fingerprint of the cell's resolved scenario.
     pub fingerprint: String,
