@@ -1,26 +1,12 @@
 //! Runs the `retrysim` binary on real scenario files and checks what a user
 //! would see: files written, tables printed, errors and exit codes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn retrysim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retrysim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("retrysim runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Asserts that the command refused its input (exit 2) saying `needle`.
-fn refused(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains(needle), "{}", text(&o.stderr));
-}
+use common::{read, refused, retrysim, text};
 
 fn tiny() -> String {
     format!("{}/tests/data/tiny-spike.json", env!("CARGO_MANIFEST_DIR"))
@@ -33,10 +19,6 @@ fn run_into(dir: &Path, extra: &[&str]) -> Output {
     let o = retrysim(&args);
     assert!(o.status.success(), "run failed: {}", text(&o.stderr));
     o
-}
-
-fn read(dir: &Path, name: &str) -> Vec<u8> {
-    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]

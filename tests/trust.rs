@@ -2,31 +2,16 @@
 //! output folders that one run owns, inputs refused before they run away.
 //! Each test is named after the item of the issue it guards.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn retrysim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retrysim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("retrysim runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{read, refused, retrysim, run_tiny, text};
 
 fn ok(o: Output) -> Output {
     assert!(o.status.success(), "{}", text(&o.stderr));
     o
-}
-
-/// Asserts that the command refused its input (exit 2) saying `needle`.
-fn refused(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains(needle), "{}", text(&o.stderr));
-    assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
 }
 
 fn tiny_text() -> String {
@@ -60,10 +45,6 @@ fn sweep(scenario: &str, out: &Path, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     retrysim(&args)
-}
-
-fn read(dir: &Path, name: &str) -> Vec<u8> {
-    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]
@@ -220,46 +201,18 @@ fn regression_13_1_merged_output_can_be_merged_again() {
 fn regression_13_2_a_folder_in_use_by_another_run_is_refused_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    ok(retrysim(&[
-        "run",
-        "tests/data/tiny-spike.json",
-        "-q",
-        "-r",
-        "1",
-        "-o",
-        out.to_str().unwrap(),
-    ]));
+    ok(run_tiny(&out, &["-q", "-r", "1"]));
     let before = read(&out, "summary.json");
     // Another process holds the folder (as a run in progress does).
     let lock = std::fs::File::create(out.join(".retrysim-lock")).unwrap();
     lock.try_lock().unwrap();
-    let o = retrysim(&[
-        "run",
-        "tests/data/tiny-spike.json",
-        "-q",
-        "-r",
-        "1",
-        "-s",
-        "9",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_tiny(&out, &["-q", "-r", "1", "-s", "9"]);
     refused(&o, "is in use by another retrysim run");
     assert_eq!(read(&out, "summary.json"), before, "nothing was touched");
     let o = sweep("tests/data/tiny-spike.json", &out, &["-q"]);
     refused(&o, "is in use by another retrysim run");
     drop(lock);
-    ok(retrysim(&[
-        "run",
-        "tests/data/tiny-spike.json",
-        "-q",
-        "-r",
-        "1",
-        "-s",
-        "9",
-        "-o",
-        out.to_str().unwrap(),
-    ]));
+    ok(run_tiny(&out, &["-q", "-r", "1", "-s", "9"]));
     assert_ne!(read(&out, "summary.json"), before);
 }
 
@@ -269,16 +222,7 @@ fn regression_13_3_temporary_files_never_follow_a_planted_link() {
     let out = tmp.path().join("out");
     let victim = tmp.path().join("victim.txt");
     std::fs::write(&victim, "precious").unwrap();
-    ok(retrysim(&[
-        "run",
-        "tests/data/tiny-spike.json",
-        "-q",
-        "-r",
-        "1",
-        "--no-plots",
-        "-o",
-        out.to_str().unwrap(),
-    ]));
+    ok(run_tiny(&out, &["-q", "-r", "1", "--no-plots"]));
     // Links where retrysim once put its temporary files, and in place of a
     // result: none may write through to the victim.
     for name in [".summary.json.tmp", ".summary.md.tmp", "latency.csv"] {
@@ -286,16 +230,7 @@ fn regression_13_3_temporary_files_never_follow_a_planted_link() {
         let _ = std::fs::remove_file(&link);
         std::os::unix::fs::symlink(&victim, &link).unwrap();
     }
-    ok(retrysim(&[
-        "run",
-        "tests/data/tiny-spike.json",
-        "-q",
-        "-r",
-        "1",
-        "--no-plots",
-        "-o",
-        out.to_str().unwrap(),
-    ]));
+    ok(run_tiny(&out, &["-q", "-r", "1", "--no-plots"]));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     assert!(
         !out.join("latency.csv").is_symlink(),
@@ -308,15 +243,7 @@ fn regression_13_4_an_interrupted_run_is_recognised_and_redone() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let dir = out.to_str().unwrap();
-    ok(retrysim(&[
-        "run",
-        "tests/data/tiny-spike.json",
-        "-q",
-        "-r",
-        "1",
-        "-o",
-        dir,
-    ]));
+    ok(run_tiny(&out, &["-q", "-r", "1"]));
     // What a run killed while writing leaves: an incomplete marker and its
     // temporary files.
     let marker = out.join(".retrysim-results");
@@ -332,15 +259,7 @@ fn regression_13_4_an_interrupted_run_is_recognised_and_redone() {
     // A reader refuses it …
     refused(&retrysim(&["plot", dir]), "holds an interrupted run");
     // … and the next run redoes it without --force, clearing the debris.
-    ok(retrysim(&[
-        "run",
-        "tests/data/tiny-spike.json",
-        "-q",
-        "-r",
-        "1",
-        "-o",
-        dir,
-    ]));
+    ok(run_tiny(&out, &["-q", "-r", "1"]));
     assert!(!debris.exists());
     assert!(
         std::fs::read_to_string(&marker)

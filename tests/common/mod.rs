@@ -1,0 +1,46 @@
+//! What the integration tests share: running the binary and reading what
+//! it said and wrote.
+
+#![allow(dead_code)] // each test file uses its own share of these
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `retrysim ARGS` from the repository root.
+pub fn retrysim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retrysim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("retrysim runs")
+}
+
+/// Bytes a command printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts that the command refused its input (exit 2) saying `needle`,
+/// without a panic.
+pub fn refused(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(needle), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
+}
+
+/// The file `name` of folder `dir`.
+pub fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// `retrysim run tests/data/tiny-spike.json -o DIR EXTRA…`.
+pub fn run_tiny(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        "tests/data/tiny-spike.json",
+        "-o",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    retrysim(&args)
+}
