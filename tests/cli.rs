@@ -226,6 +226,10 @@ fn help_explains_every_run_option_and_its_default() {
         "--quiet",
         "default: all cores",
         "output/<scenario name>",
+        "--force",
+        "--max-memory",
+        "[default: 4G]",
+        "--max-attempts",
     ] {
         assert!(h.contains(s), "run --help lacks {s}:\n{h}");
     }
