@@ -189,6 +189,10 @@ pub struct CheckArgs {
     /// Print only errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Write into OUT even if it holds other results or files retrysim did
+    /// not write (a report of an older retrysim, say).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -83,15 +83,34 @@ fn lock(dir: &Path) -> Result<fs::File> {
                 dir.display()
             )
         })?;
+    try_lock(dir, &file)?;
+    Ok(file)
+}
+
+/// Refuses `dir` if another process holds its lock; creates nothing.
+fn refuse_if_busy(dir: &Path) -> Result<()> {
+    let opened = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(dir.join(LOCK));
+    match opened {
+        // Taken and released at once: the lock that counts is taken later.
+        Ok(file) => try_lock(dir, &file),
+        Err(_) => Ok(()), // no lock file: nobody holds it
+    }
+}
+
+/// Takes `file`'s lock, or refuses `dir` as in use.
+fn try_lock(dir: &Path, file: &fs::File) -> Result<()> {
     match file.try_lock() {
-        Ok(()) => Ok(file),
+        Ok(()) => Ok(()),
         Err(fs::TryLockError::WouldBlock) => bail!(
             "{} is in use by another retrysim run (it holds {}): wait for it to finish, or choose another --out",
             dir.display(),
-            path.display()
+            dir.join(LOCK).display()
         ),
         Err(fs::TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+            Err(e).with_context(|| format!("cannot lock {}", dir.join(LOCK).display()))
         }
     }
 }
@@ -99,6 +118,54 @@ fn lock(dir: &Path) -> Result<fs::File> {
 /// Whether `name` is one of the files retrysim keeps beside results.
 fn is_bookkeeping(name: &str) -> bool {
     name == LOCK || name == MARKER || name.contains(TMP_TAG)
+}
+
+/// Refuses `dir` unless it is missing, empty of anything but retrysim's
+/// bookkeeping, or holds `kind` results of `scenario`. Reads only.
+fn check_owner(dir: &Path, kind: &str, scenario: &str) -> Result<()> {
+    if !dir.is_dir() {
+        return Ok(()); // to be created (or found unwritable) next
+    }
+    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    let mut other = None;
+    for e in entries {
+        let e = e.with_context(|| format!("cannot list {}", dir.display()))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !is_bookkeeping(&name) {
+            other = Some(name);
+            break;
+        }
+    }
+    match (Marker::read(dir), other) {
+        (Some(m), _) if m.kind == kind && m.scenario == scenario => Ok(()),
+        (Some(m), _) => bail!(
+            "{} holds the results of `{} {}`, not of {kind} `{scenario}`: choose another --out, delete it, or pass --force",
+            dir.display(),
+            m.kind,
+            m.scenario
+        ),
+        (None, Some(name)) => bail!(
+            "{} is not empty and was not written by retrysim (it holds {name}): choose another --out, or pass --force",
+            dir.display()
+        ),
+        (None, None) => Ok(()),
+    }
+}
+
+/// Removes temporary files left in `dir` (and, with `nested`, in its
+/// sub-folders) by a run that died while writing.
+fn remove_debris(dir: &Path, nested: bool) -> Result<()> {
+    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for e in entries {
+        let e = e.with_context(|| format!("cannot list {}", dir.display()))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.contains(TMP_TAG) {
+            let _ = fs::remove_file(e.path());
+        } else if nested && e.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_debris(&e.path(), false)?;
+        }
+    }
+    Ok(())
 }
 
 impl Folder {
@@ -112,40 +179,22 @@ impl Folder {
         fingerprint: &str,
         force: bool,
     ) -> Result<Folder> {
+        // Refused before anything in the folder changes (a run holding it
+        // first: what it holds is in flux); checked again under the lock,
+        // in case another run changed it meanwhile.
+        refuse_if_busy(dir)?;
+        if !force {
+            check_owner(dir, kind, scenario)?;
+        }
         fs::create_dir_all(dir)
             .with_context(|| format!("cannot create output folder {}", dir.display()))?;
         let lock = lock(dir)?;
-        let mut others = Vec::new();
-        let entries =
-            fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-        for e in entries {
-            let e = e.with_context(|| format!("cannot list {}", dir.display()))?;
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.contains(TMP_TAG) {
-                // Debris of a run that died while writing: the lock says
-                // nobody is writing now.
-                let _ = fs::remove_file(e.path());
-            } else if !is_bookkeeping(&name) {
-                others.push(name);
-            }
-        }
         if !force {
-            match Marker::read(dir) {
-                Some(m) if m.kind == kind && m.scenario == scenario => {}
-                Some(m) => bail!(
-                    "{} holds the results of `{} {}`, not of {kind} `{scenario}`: choose another --out, delete it, or pass --force",
-                    dir.display(),
-                    m.kind,
-                    m.scenario
-                ),
-                None if !others.is_empty() => bail!(
-                    "{} is not empty and was not written by retrysim (it holds {}): choose another --out, or pass --force",
-                    dir.display(),
-                    others.first().map_or("", String::as_str)
-                ),
-                None => {}
-            }
+            check_owner(dir, kind, scenario)?;
         }
+        // Debris of a run that died while writing, here or in a sub-folder
+        // (a sweep's cells/): the lock says nobody is writing now.
+        remove_debris(dir, true)?;
         let folder = Folder {
             dir: dir.to_path_buf(),
             marker: Marker {
@@ -161,10 +210,10 @@ impl Folder {
     }
 
     /// Takes an existing results folder of `kind` to add to it (charts
-    /// redrawn by `retrysim plot`): it must hold complete results.
-    pub fn reopen(dir: &Path, kind: &str) -> Result<Folder> {
-        let lock = lock(dir)?;
-        let marker = match Marker::read(dir) {
+    /// redrawn by `retrysim plot`): it must hold complete results, `holds`
+    /// says which files (for the message when it does not).
+    pub fn reopen(dir: &Path, kind: &str, holds: &str) -> Result<Folder> {
+        let judge = || match Marker::read(dir) {
             Some(m) if m.kind != kind => bail!(
                 "{} holds {} results, not {kind} results",
                 dir.display(),
@@ -175,12 +224,17 @@ impl Folder {
                 dir.display(),
                 m.scenario
             ),
-            Some(m) => m,
+            Some(m) => Ok(m),
             None => bail!(
-                "{} was not written by `retrysim {kind}` (it has no {MARKER})",
+                "{} was not written by `retrysim {kind}` (it has no {MARKER}; such a folder holds {holds})",
                 dir.display()
             ),
         };
+        // Refused before the folder is touched; judged again under the lock.
+        refuse_if_busy(dir)?;
+        judge()?;
+        let lock = lock(dir)?;
+        let marker = judge()?;
         Ok(Folder {
             dir: dir.to_path_buf(),
             marker,
@@ -285,4 +339,66 @@ pub fn write_files<N: AsRef<str>, C: AsRef<[u8]>>(dir: &Path, files: &[(N, C)]) 
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name the next writes of this process could use is a planted
+    /// link: the write fails instead of writing through one.
+    #[test]
+    fn a_temporary_name_taken_by_a_link_is_never_written_through() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("precious");
+        fs::write(&target, "keep").unwrap();
+        let dir = tmp.path().join("out");
+        fs::create_dir(&dir).unwrap();
+        for n in 0..10_000 {
+            let name = format!(".summary.json{TMP_TAG}{}-{n}", std::process::id());
+            std::os::unix::fs::symlink(&target, dir.join(name)).unwrap();
+        }
+        let r = write_files(&dir, &[("summary.json", "new")]);
+        assert!(r.is_err(), "the link was followed or replaced");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
+        assert!(!dir.join("summary.json").exists());
+    }
+
+    #[test]
+    fn a_refused_folder_is_left_as_it_was() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        fs::write(dir.join("notes.txt"), "mine").unwrap();
+        fs::write(dir.join(format!(".x{TMP_TAG}1-1")), "not ours to clean").unwrap();
+        let listing = || {
+            let mut v: Vec<_> = fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            v.sort();
+            v
+        };
+        let before = listing();
+        let e = Folder::claim(dir, "run", "s", "f", false).err().unwrap();
+        assert!(e.to_string().contains("was not written by retrysim"), "{e}");
+        assert_eq!(listing(), before, "no lock file made, nothing removed");
+    }
+
+    #[test]
+    fn debris_in_sub_folders_is_removed_by_the_next_claim() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("sweep");
+        let cells = dir.join("cells");
+        let first = Folder::claim(&dir, "sweep", "s", "f", false).unwrap();
+        first
+            .write_in("cells", &[("cell-000000.json", "{}")])
+            .unwrap();
+        first.finish(&[], &[]).unwrap();
+        let debris = cells.join(format!(".cell-000001.json{TMP_TAG}7-0"));
+        fs::write(&debris, "half").unwrap();
+        let folder = Folder::claim(&dir, "sweep", "s", "f", false).unwrap();
+        assert!(!debris.exists());
+        assert!(cells.join("cell-000000.json").exists());
+        drop(folder);
+    }
 }

@@ -491,6 +491,21 @@ fn check_passes_when_verdicts_match_their_pins() {
     assert!(md.contains("| S1-7 |") && md.contains("## Why each verdict"));
 }
 
+/// `check` refused a folder an older retrysim had written (no marker) and
+/// told the user to pass --force, which it did not take.
+#[test]
+fn regression_check_takes_force_for_a_folder_it_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("report.md"), "an older report").unwrap();
+    let o = check_claim(tmp.path(), &shipped_claim("s0-8.json"), &[]);
+    refused(&o, "or pass --force");
+    let o = check_claim(tmp.path(), &shipped_claim("s0-8.json"), &["--force"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_ne!(text(&read(&out, "report.md")), "an older report");
+}
+
 #[test]
 fn check_fails_when_a_pinned_verdict_changes() {
     let tmp = tempfile::tempdir().unwrap();

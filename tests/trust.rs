@@ -126,6 +126,7 @@ fn regression_13_1_merge_refuses_shards_of_other_seeds_or_scenarios() {
         &o,
         "was computed from another scenario, seed or replication count",
     );
+    assert!(!out.exists(), "a refused merge writes nothing");
 }
 
 #[test]
@@ -289,6 +290,10 @@ fn regression_13_7_sweep_claims_its_folder_like_run() {
     std::fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
     let o = sweep("tests/data/tiny-spike.json", tmp.path(), &["-q"]);
     refused(&o, "was not written by retrysim");
+    assert!(
+        !tmp.path().join(".retrysim-lock").exists(),
+        "a refused folder is left as it was"
+    );
     assert_eq!(
         std::fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
         "mine"

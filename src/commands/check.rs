@@ -93,7 +93,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         made_by.push_str(&retrysim_experiment::fingerprint::of(s.spec()));
     }
     let fingerprint = retrysim_experiment::fingerprint::of_bytes(made_by.as_bytes());
-    let folder = output::Folder::claim(&args.out, "check", "claims", &fingerprint, false)?;
+    let folder = output::Folder::claim(&args.out, "check", "claims", &fingerprint, args.force)?;
 
     let mut summaries = BTreeMap::new();
     for (path, scenario) in &scenarios {

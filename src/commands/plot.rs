@@ -14,7 +14,7 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
     // A sweep folder: its charts come from sweep.json alone.
     let sweep = dir.join("sweep.json");
     if !dir.join("summary.json").exists() && sweep.exists() {
-        let folder = output::Folder::reopen(dir, "sweep")?;
+        let folder = output::Folder::reopen(dir, "sweep", "sweep.json and cells/")?;
         let text = std::fs::read_to_string(&sweep)
             .with_context(|| format!("cannot read {}", sweep.display()))?;
         let results: SweepResults = serde_json::from_str(&text).with_context(|| {
@@ -33,6 +33,8 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
             .with_context(|| format!("in {}", dir.display()))?;
         return write_charts(&folder, charts);
     }
+    let folder =
+        output::Folder::reopen(dir, "run", "summary.json, timeseries.csv and latency.csv")?;
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read_to_string(&path).with_context(|| {
@@ -48,7 +50,6 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
         read("timeseries.csv")?,
         read("latency.csv")?,
     );
-    let folder = output::Folder::reopen(dir, "run")?;
     let stored = StoredRun::read(&summary, &timeseries, &latency)
         .with_context(|| format!("in {}", dir.display()))?;
     if stored.summary.fingerprint != folder.marker().fingerprint {

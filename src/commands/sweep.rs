@@ -171,7 +171,8 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let sweep = assemble(&folder, man, std::slice::from_ref(&out), false)?;
+    let found = found_cells(std::slice::from_ref(&out));
+    let sweep = write_sweep(&folder, SweepResults::assemble(man, &plan.cells, found)?)?;
     folder.finish(&[], &[])?;
     if !args.quiet {
         print!("{}", sweep.overview());
@@ -214,6 +215,18 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
         }
     }
     let (man, _) = first.ok_or_else(|| anyhow!("merge needs at least one folder"))?;
+    // Everything is checked before the output folder is touched.
+    let expected = plan::expected(&man).map_err(|e| anyhow!("{e}"))?;
+    let found = found_cells(&args.dirs);
+    let cells: Vec<(String, String)> = found
+        .iter()
+        .filter(|f| expected.iter().any(|p| p.cell.index == f.index))
+        .map(|f| {
+            let text = serde_json::to_string(&f.result).map(|t| t + "\n");
+            text.map(|t| (store::cell_file(f.index), t))
+        })
+        .collect::<Result<_, _>>()?;
+    let sweep = SweepResults::assemble(&man, &expected, found)?;
     let folder = Folder::claim(
         &args.out,
         "sweep",
@@ -221,8 +234,10 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
         &man.fingerprint,
         args.force,
     )?;
+    // The cells and manifest too, so that the result can be merged again.
     folder.write(&[(MANIFEST, serde_json::to_string_pretty(&man)? + "\n")])?;
-    assemble(&folder, &man, &args.dirs, true)?;
+    folder.write_in(CELLS, &cells)?;
+    write_sweep(&folder, sweep)?;
     folder.finish(&[], &[])?;
     println!(
         "Wrote {}/{{sweep.csv, sweep.json, sweep-*.png}}",
@@ -231,11 +246,9 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads every cell result in the `cells/` of `dirs`, assembles the grid of
-/// `man` and writes sweep.csv, sweep.json and the sweep charts into
-/// `folder` (and, when `copy`, the cells too, so that the result can be
-/// merged again).
-fn assemble(folder: &Folder, man: &Manifest, dirs: &[PathBuf], copy: bool) -> Result<SweepResults> {
+/// Every cell result in the `cells/` of `dirs` (unreadable or broken
+/// files are cells not yet done).
+fn found_cells(dirs: &[PathBuf]) -> Vec<Found> {
     let mut found = Vec::new();
     for d in dirs {
         let d = d.join(CELLS);
@@ -252,7 +265,6 @@ fn assemble(folder: &Folder, man: &Manifest, dirs: &[PathBuf], copy: bool) -> Re
             else {
                 continue;
             };
-            // An unreadable or broken file is a cell not yet done.
             let Ok(result) = std::fs::read_to_string(&f)
                 .map_err(|_| ())
                 .and_then(|t| serde_json::from_str::<CellResult>(&t).map_err(|_| ()))
@@ -266,19 +278,7 @@ fn assemble(folder: &Folder, man: &Manifest, dirs: &[PathBuf], copy: bool) -> Re
             });
         }
     }
-    if copy {
-        let cells: Vec<(String, String)> = found
-            .iter()
-            .map(|f| {
-                let text = serde_json::to_string(&f.result).map(|t| t + "\n");
-                text.map(|t| (store::cell_file(f.index), t))
-            })
-            .collect::<Result<_, _>>()?;
-        let sweep = SweepResults::assemble(man, found)?;
-        folder.write_in(CELLS, &cells)?;
-        return write_sweep(folder, sweep);
-    }
-    write_sweep(folder, SweepResults::assemble(man, found)?)
+    found
 }
 
 fn write_sweep(folder: &Folder, sweep: SweepResults) -> Result<SweepResults> {

@@ -218,9 +218,6 @@ pub enum StoreError {
         /// `index (key)` of each missing cell.
         missing: Vec<String>,
     },
-    /// The manifest's cells cannot be planned.
-    #[error("{0}")]
-    Plan(#[from] super::plan::PlanError),
     /// A cell file is not the result of the cell the grid expects there.
     #[error("cell {index} ({key}) in {place} {why}: run that shard again")]
     Mismatch {
@@ -275,13 +272,21 @@ pub struct Found {
 }
 
 impl SweepResults {
-    /// Assembles the grid of `manifest` from the cell results found: every
-    /// cell exactly once, each the complete result of the cell the grid
-    /// expects there (same key, seed, replications and fingerprint).
-    pub fn assemble(manifest: &Manifest, found: Vec<Found>) -> Result<SweepResults, StoreError> {
+    /// Assembles the grid of `manifest`, whose cells are `expected` (see
+    /// [`super::plan::expected`]), from the cell results found: every cell
+    /// exactly once, each the complete result of the cell the grid expects
+    /// there (same key, seed, replications and fingerprint). Files of cells
+    /// outside the grid (left by an earlier, larger sweep) are ignored.
+    pub fn assemble(
+        manifest: &Manifest,
+        expected: &[PlannedCell],
+        found: Vec<Found>,
+    ) -> Result<SweepResults, StoreError> {
+        let in_grid: std::collections::BTreeSet<usize> =
+            expected.iter().map(|p| p.cell.index).collect();
         let mut by_index: BTreeMap<usize, Found> = BTreeMap::new();
         let mut duplicates = Vec::new();
-        for f in found {
+        for f in found.into_iter().filter(|f| in_grid.contains(&f.index)) {
             if let Some(other) = by_index.get(&f.index) {
                 duplicates.push(format!(
                     "cell {} in {} and {}",
@@ -294,7 +299,6 @@ impl SweepResults {
         if !duplicates.is_empty() {
             return Err(StoreError::Duplicated(duplicates));
         }
-        let expected = super::plan::expected(manifest)?;
         let missing: Vec<String> = expected
             .iter()
             .filter(|p| !by_index.contains_key(&p.cell.index))
@@ -307,7 +311,7 @@ impl SweepResults {
             });
         }
         let mut cells = Vec::with_capacity(expected.len());
-        for planned in &expected {
+        for planned in expected {
             let Some(f) = by_index.remove(&planned.cell.index) else {
                 continue;
             };
