@@ -204,8 +204,9 @@ pub struct BenchArgs {
     )]
     pub scenario: PathBuf,
     /// Pending events held in the bare queue loop.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub queue_size: usize,
+    #[arg(long, value_name = "N", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    pub queue_size: u32,
     /// Also measure the speed-up from 1 thread to all threads.
     #[arg(long)]
     pub scaling: bool,

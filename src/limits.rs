@@ -2,8 +2,7 @@
 //! refused, checked before anything runs (docs/model.md §11).
 
 use clap::Args;
-use retrysim_experiment::resources::{Estimate, Limits};
-use retrysim_model::Scenario;
+use retrysim_experiment::resources::{Estimate, Limits, TooBig};
 
 /// The limits' defaults: a laptop's share of memory, and a bound on
 /// attempts about four times the largest shipped scenario's (a quarter of
@@ -24,34 +23,18 @@ pub struct LimitArgs {
     pub max_attempts: f64,
 }
 
-impl Default for LimitArgs {
-    fn default() -> Self {
-        LimitArgs {
-            max_memory: parse_size(DEFAULT_MEMORY).unwrap_or(4 << 30),
-            max_attempts: parse_count(DEFAULT_ATTEMPTS).unwrap_or(1e9),
-        }
-    }
-}
-
 impl LimitArgs {
-    /// The limits as the estimate takes them.
-    pub fn limits(&self) -> Limits {
-        Limits {
+    /// `Ok` when `estimate` is within the limits, else the refusal.
+    pub fn check(&self, estimate: &Estimate) -> Result<(), TooBig> {
+        estimate.check(Limits {
             memory: self.max_memory,
             attempts: self.max_attempts,
-        }
-    }
-
-    /// The estimate for `scenario` on `threads` threads, or the refusal.
-    pub fn admit(&self, scenario: &Scenario, threads: usize) -> anyhow::Result<Estimate> {
-        let estimate = Estimate::of(scenario, threads);
-        estimate.check(self.limits())?;
-        Ok(estimate)
+        })
     }
 }
 
 /// A byte count: a number with an optional K, M, G or T (powers of 1024;
-/// "B", "iB" and "iB" suffixes are accepted too).
+/// a trailing "B" or "iB" is accepted too).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let upper = t.to_ascii_uppercase();

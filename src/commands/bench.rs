@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rand::Rng;
 use retrysim_engine::{EventQueue, stream};
 use retrysim_model::{Metric, Overrides, run_replication};
@@ -12,7 +12,7 @@ use crate::cli::BenchArgs;
 use crate::scenario_file;
 
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
-    bare_queue(args.queue_size);
+    bare_queue(args.queue_size as usize);
     let scenario = scenario_file::load(&args.scenario, Default::default())?;
     println!(
         "\nscenario {} — one replication per policy, one thread:",
@@ -93,10 +93,7 @@ fn scaling(s: &retrysim_model::Scenario) -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut times = Vec::new();
     for threads in [1, cores] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .context("thread pool")?;
+        let pool = crate::commands::thread_pool(Some(threads))?;
         let t = Instant::now();
         let summary = pool.install(|| retrysim_experiment::run(s, &|| ()));
         let secs = t.elapsed().as_secs_f64();

@@ -1,5 +1,6 @@
 //! `retrysim check`: every claim of the seed documents, run and judged.
 
+use retrysim_experiment::resources::Estimate;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -83,8 +84,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         }
     }
     for (path, s) in &scenarios {
+        let estimate = Estimate::of(s, pool.current_num_threads());
         args.limits
-            .admit(s, pool.current_num_threads())
+            .check(&estimate)
             .with_context(|| format!("{}", path.display()))?;
     }
     // The report is made by the claims and the scenarios as run.

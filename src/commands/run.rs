@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use retrysim_experiment::report;
+use retrysim_experiment::resources::Estimate;
 use retrysim_experiment::stored::StoredRun;
 use retrysim_model::Overrides;
 
@@ -33,8 +34,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let scenario = scenario_file::load(&args.scenario, overrides)?;
     let pool = crate::commands::thread_pool(args.threads)?;
     // Refused before anything is claimed or run when it may not fit.
+    let estimate = Estimate::of(&scenario, pool.current_num_threads());
     args.limits
-        .admit(&scenario, pool.current_num_threads())
+        .check(&estimate)
         .with_context(|| format!("{}", args.scenario.display()))?;
     let out_dir = args
         .out

@@ -91,11 +91,9 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
         plan.cells.iter().map(|c| &c.scenario),
         pool.current_num_threads(),
     );
-    if let Some(estimate) = estimate {
-        estimate
-            .check(args.limits.limits())
-            .with_context(|| format!("{}", args.scenario.display()))?;
-    }
+    args.limits
+        .check(&estimate)
+        .with_context(|| format!("{}", args.scenario.display()))?;
     let out = args
         .out
         .clone()

@@ -13,8 +13,8 @@ use crate::limits::LimitArgs;
 use crate::scenario_file;
 
 pub fn run(files: &[PathBuf], limits: LimitArgs) -> Result<ExitCode> {
-    // As `run` would use them: one thread per core.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // As `run` would use them: one thread per core (or RAYON_NUM_THREADS).
+    let threads = rayon::current_num_threads();
     let mut bad = 0;
     for f in files {
         let checked = scenario_file::load(f, Default::default()).and_then(|s| {
@@ -25,21 +25,19 @@ pub fn run(files: &[PathBuf], limits: LimitArgs) -> Result<ExitCode> {
                 let estimate = Estimate::of_cells(p.cells.iter().map(|c| &c.scenario), threads);
                 (estimate, format!(", a sweep of {} cells", p.cells.len()))
             } else {
-                (Some(Estimate::of(&s, threads)), String::new())
+                (Estimate::of(&s, threads), String::new())
             };
-            if let Some(estimate) = &estimate {
-                estimate.check(limits.limits()).map_err(|x| e(&x))?;
-            }
+            limits.check(&estimate).map_err(|x| e(&x))?;
             Ok((s, sweep, estimate))
         });
         match checked {
             Ok((s, sweep, estimate)) => println!(
-                "ok: {} ({}: {} policies, {} replications{sweep}{})",
+                "ok: {} ({}: {} policies, {} replications{sweep}; {})",
                 f.display(),
                 s.name(),
                 s.policies().len(),
                 s.replications(),
-                estimate.map_or(String::new(), |e| format!("; {e}"))
+                estimate
             ),
             Err(e) => {
                 eprintln!("error: {e:#}");

@@ -10,6 +10,11 @@ pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 /// keeps every sum of two times far from `u64` overflow.
 pub const MAX_SECS: f64 = 1e9;
 
+/// [`MAX_SECS`] in nanoseconds: the longest any single delay may be.
+/// Every delay the simulation adds to the clock is at most this, so that
+/// sums of a few of them with a time within a run never overflow.
+pub const MAX_DELAY: Nanos = 1_000_000_000 * NANOS_PER_SEC;
+
 /// Converts seconds to nanoseconds, rounding to the nearest nanosecond.
 /// Returns `None` for NaN, negative or absurdly large values.
 pub fn secs_to_nanos(secs: f64) -> Option<Nanos> {
@@ -25,7 +30,7 @@ pub fn secs_to_nanos(secs: f64) -> Option<Nanos> {
 pub fn delay_to_nanos(secs: f64) -> Nanos {
     let ns = secs * NANOS_PER_SEC as f64;
     if ns >= (MAX_SECS * NANOS_PER_SEC as f64) {
-        (MAX_SECS as u64) * NANOS_PER_SEC
+        MAX_DELAY
     } else if ns > 0.0 {
         // Round half up; `f64::round` is a libm call on this hot path.
         (ns + 0.5) as Nanos

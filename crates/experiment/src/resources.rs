@@ -31,17 +31,18 @@ pub struct Limits {
 /// What a run of a scenario may cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
-    /// The model's per-replication figures.
+    /// The model's per-replication figures (of the largest cell, for a
+    /// sweep).
     pub footprint: Footprint,
     /// Replications running at once (threads, or fewer when there are
     /// fewer replications).
     pub threads: u64,
-    /// Peak bytes of the whole run.
-    pub memory: u64,
-    /// Bytes of the results: per-policy sums and what is written.
-    pub results: u64,
+    /// Bytes of the replications running at once.
+    pub running: u64,
     /// Bytes of finished replications waiting to be folded.
     pub held: u64,
+    /// Bytes of the results: per-policy sums and what is written.
+    pub results: u64,
     /// Attempts the whole run may send, at most.
     pub attempts: f64,
 }
@@ -49,62 +50,76 @@ pub struct Estimate {
 impl Estimate {
     /// The estimate for `scenario` on `threads` threads.
     pub fn of(scenario: &Scenario, threads: usize) -> Estimate {
-        let footprint = footprint::of(scenario);
+        Estimate::of_cells(std::iter::once(scenario), threads)
+    }
+
+    /// The estimate for the cells of a sweep run together on `threads`
+    /// threads: at most `threads` replications run at once, of any cells;
+    /// while a thread waits for one cell's replications it may start
+    /// another cell, so up to twice as many cells as threads (or every
+    /// cell, if fewer) hold their results at once. A scenario alone is one
+    /// cell.
+    pub fn of_cells<'a>(cells: impl IntoIterator<Item = &'a Scenario>, threads: usize) -> Estimate {
         let threads = threads.max(1) as u64;
-        let reps = scenario.replications() as u64;
-        let policies = scenario.policies().len() as u64;
-        let tasks = policies.saturating_mul(reps);
-        let running = threads.min(tasks).saturating_mul(footprint.run_bytes());
-        let held = chunk_len(&footprint, threads as usize, tasks as usize) as u64;
-        let held = held.saturating_mul(footprint.result_bytes);
-        let row = (std::mem::size_of::<SeriesRow>() as u64 * 2).saturating_add(WRITTEN_ROW_BYTES);
-        let results = policies.saturating_mul(
-            footprint
-                .bins
-                .saturating_mul(row)
-                .saturating_add(Histogram::BYTES as u64),
-        );
+        let (mut n, mut tasks, mut attempts) = (0u64, 0u64, 0.0);
+        let (mut held, mut results) = (0u64, 0u64);
+        let mut largest: Option<Footprint> = None;
+        for cell in cells {
+            let fp = footprint::of(cell);
+            let reps = cell.replications() as u64;
+            let policies = cell.policies().len() as u64;
+            let cell_tasks = policies.saturating_mul(reps);
+            n += 1;
+            tasks = tasks.saturating_add(cell_tasks);
+            attempts += fp.attempts * reps as f64;
+            let waiting = chunk_len(&fp, threads as usize, cell_tasks as usize) as u64;
+            held = held.max(waiting.saturating_mul(fp.result_bytes));
+            let row =
+                (std::mem::size_of::<SeriesRow>() as u64 * 2).saturating_add(WRITTEN_ROW_BYTES);
+            results = results.max(
+                policies.saturating_mul(
+                    fp.bins
+                        .saturating_mul(row)
+                        .saturating_add(Histogram::BYTES as u64),
+                ),
+            );
+            if largest
+                .as_ref()
+                .is_none_or(|l| fp.run_bytes() > l.run_bytes())
+            {
+                largest = Some(fp);
+            }
+        }
+        let footprint = largest.unwrap_or_else(|| Footprint {
+            parts: Vec::new(),
+            result_bytes: 0,
+            bins: 0,
+            requests: 0.0,
+            attempts: 0.0,
+        });
+        let at_once = threads.min(tasks.max(1));
+        let cells_at_once = (2 * threads).min(n.max(1));
         Estimate {
-            memory: running.saturating_add(held).saturating_add(results),
-            results,
-            held,
-            threads: threads.min(tasks.max(1)),
-            attempts: footprint.attempts * reps as f64,
+            threads: at_once,
+            running: at_once.saturating_mul(footprint.run_bytes()),
+            held: cells_at_once.saturating_mul(held),
+            results: cells_at_once.saturating_mul(results),
+            attempts,
             footprint,
         }
     }
 
-    /// The estimate for the cells of a sweep, run at once on `threads`
-    /// threads: as many cells as threads may be under way, each holding its
-    /// results, while the threads run one replication each.
-    pub fn of_cells<'a>(
-        cells: impl IntoIterator<Item = &'a Scenario>,
-        threads: usize,
-    ) -> Option<Estimate> {
-        let mut n = 0u64;
-        let mut attempts = 0.0;
-        let mut largest: Option<Estimate> = None;
-        for cell in cells {
-            let e = Estimate::of(cell, threads);
-            n += 1;
-            attempts += e.attempts;
-            if largest.as_ref().is_none_or(|l| e.memory > l.memory) {
-                largest = Some(e);
-            }
-        }
-        let mut e = largest?;
-        let at_once = e.threads.min(n).max(1);
-        e.memory = e
-            .memory
-            .saturating_add((at_once - 1).saturating_mul(e.held.saturating_add(e.results)));
-        e.attempts = attempts;
-        Some(e)
+    /// Peak bytes of the whole run.
+    pub fn memory(&self) -> u64 {
+        self.running
+            .saturating_add(self.held)
+            .saturating_add(self.results)
     }
 
     /// `Ok` when the estimate is within `limits`; otherwise the reason, the
     /// fields responsible and how to get under the limit.
     pub fn check(&self, limits: Limits) -> Result<(), TooBig> {
-        if self.memory > limits.memory {
+        if self.memory() > limits.memory {
             let part = self.footprint.largest();
             let part_bytes = self
                 .footprint
@@ -112,12 +127,17 @@ impl Estimate {
                 .iter()
                 .find(|(p, _)| *p == part)
                 .map_or(0, |(_, b)| *b);
-            let (what, fields, detail) = if self.results >= part_bytes.saturating_mul(self.threads)
-            {
+            let (what, fields, detail) = if self.results >= self.running.max(self.held) {
                 (
                     "the results (time-series bins × policies)",
                     "(duration + drain) / metrics.bin and the number of policies",
-                    format!("about {} for all policies", human_bytes(self.results)),
+                    format!("about {}", human_bytes(self.results)),
+                )
+            } else if self.held > self.running {
+                (
+                    "finished replications waiting to be summed (their time series)",
+                    "(duration + drain) / metrics.bin, and -j",
+                    format!("about {}", human_bytes(self.held)),
                 )
             } else {
                 (
@@ -131,7 +151,7 @@ impl Estimate {
                 )
             };
             return Err(TooBig::Memory {
-                estimate: self.memory,
+                estimate: self.memory(),
                 limit: limits.memory,
                 what,
                 fields,
@@ -219,7 +239,7 @@ impl fmt::Display for Estimate {
         write!(
             f,
             "memory about {} ({} per replication × {} at once), up to {:.3e} attempts",
-            human_bytes(self.memory),
+            human_bytes(self.memory()),
             human_bytes(self.footprint.run_bytes()),
             self.threads,
             self.attempts
@@ -230,6 +250,68 @@ impl fmt::Display for Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn small(reps: u32) -> Scenario {
+        Scenario::from_json(&format!(
+            r#"{{"name": "s", "duration": 10, "replications": {reps},
+                "workload": {{"kind": "batch", "requests": 100}},
+                "service": {{"workers": {{"service_time": {{"kind": "constant", "value": 0.1}}}}}},
+                "policies": [{{"name": "p"}}]}}"#
+        ))
+        .unwrap()
+    }
+
+    /// A sweep of small cells keeps every thread busy: its replications run
+    /// at once across cells, not one cell's at a time.
+    #[test]
+    fn a_sweep_counts_every_thread_running_a_replication() {
+        let cell = small(2);
+        let one = Estimate::of(&cell, 8);
+        assert_eq!(one.threads, 2, "one cell has only two replications");
+        let cells = vec![cell; 10];
+        let sweep = Estimate::of_cells(&cells, 8);
+        assert_eq!(sweep.threads, 8);
+        assert_eq!(sweep.running, 8 * sweep.footprint.run_bytes());
+        assert_eq!(
+            sweep.held,
+            10 * one.held,
+            "up to twice the threads in cells at once, here all 10"
+        );
+        assert_eq!(sweep.attempts, 10.0 * one.attempts);
+        assert!(sweep.memory() > one.memory());
+    }
+
+    #[test]
+    fn the_refusal_names_what_holds_the_most() {
+        let s = small(2);
+        let e = Estimate::of(&s, 1);
+        let why = e
+            .check(Limits {
+                memory: 1,
+                attempts: 1e12,
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(why.contains("--max-memory"), "{why}");
+        let why = e
+            .check(Limits {
+                memory: u64::MAX,
+                attempts: 1.0,
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            why.contains("--max-attempts") && why.contains("2.000e2 attempts"),
+            "{why}"
+        );
+        assert!(
+            e.check(Limits {
+                memory: u64::MAX,
+                attempts: 1e12
+            })
+            .is_ok()
+        );
+    }
 
     #[test]
     fn human_bytes_reads_well() {

@@ -104,7 +104,7 @@ const EVENTS_PER_REQUEST: f64 = 2.0;
 const ATTEMPTS_AT_SERVICE: f64 = 4.0;
 
 /// Bytes of one pending event in the radix heap: its time and the event.
-const EVENT_BYTES: f64 = 24.0;
+const EVENT_BYTES: f64 = size_of::<(retrysim_engine::Nanos, crate::sim::Event)>() as f64;
 
 /// The radix heap keeps events in many buckets that each keep the capacity
 /// they once needed, as events move from bucket to bucket.
@@ -118,7 +118,7 @@ const FIXED_BYTES: f64 = 512.0 * 1024.0;
 pub fn of(scenario: &Scenario) -> Footprint {
     let load_s = nanos_to_secs(scenario.end_of_load);
     let run_s = nanos_to_secs(scenario.end_of_load + scenario.drain);
-    let bins = ((scenario.end_of_load + scenario.drain) / scenario.bin.max(1)) as f64 + 2.0;
+    let bins = scenario.bins() as f64;
 
     let round_trip = 2.0 * scenario.network.latency.mean_secs();
     // Requests a replication of `policy` may generate, how many live at
@@ -209,7 +209,7 @@ pub fn of(scenario: &Scenario) -> Footprint {
     Footprint {
         parts: parts_max,
         result_bytes: bytes(metrics_bytes(bins, max_attempts)),
-        bins: bytes(bins),
+        bins: scenario.bins(),
         requests: requests_max,
         attempts,
     }

@@ -231,7 +231,7 @@ impl CircuitBreaker {
                     && self.failures as f64 >= cfg.failure_rate * self.filled as f64
                 {
                     self.enter(State::Open {
-                        until: now.saturating_add(cfg.open_for),
+                        until: now + cfg.open_for,
                     });
                 }
             }
@@ -241,7 +241,7 @@ impl CircuitBreaker {
                 if self.trials_done >= cfg.half_open_calls {
                     if self.trial_failures as f64 >= cfg.failure_rate * self.trials_done as f64 {
                         self.enter(State::Open {
-                            until: now.saturating_add(cfg.open_for),
+                            until: now + cfg.open_for,
                         });
                     } else {
                         self.enter(State::Closed);

@@ -107,6 +107,13 @@ impl Scenario {
         &self.policies
     }
 
+    /// At most how many time-series bins a replication has: the load
+    /// and the drain, plus the bin of the last event and the one its
+    /// gauges close.
+    pub fn bins(&self) -> u64 {
+        (self.end_of_load + self.drain) / self.bin.max(1) + 2
+    }
+
     /// Time-series bin width.
     pub fn bin(&self) -> Nanos {
         self.bin

@@ -103,9 +103,9 @@ impl Simulation<'_> {
         r.attempt_bin = bin as u32;
         r.timeout_armed = false;
         r.hang = false;
-        let mut deadline = now.saturating_add(policy.timeout);
+        let mut deadline = now + policy.timeout;
         if let Some(d) = policy.deadline {
-            deadline = deadline.min(r.arrival.saturating_add(d));
+            deadline = deadline.min(r.arrival + d);
         }
         r.attempt_deadline = deadline;
         let (generation, bad) = (r.generation, r.bad);
@@ -229,7 +229,7 @@ impl Simulation<'_> {
             return self.give_up(now, req, FailureReason::RetryAfterTooLong);
         };
         if let Some(d) = policy.deadline
-            && at >= arrival.saturating_add(d)
+            && at >= arrival + d
         {
             return self.give_up(now, req, FailureReason::Deadline);
         }

@@ -98,7 +98,7 @@ impl<'a> Simulation<'a> {
     /// seed): every policy sees the same arrivals in the same replication.
     pub fn new(scenario: &'a Scenario, policy: &'a Policy, replication: u64) -> Self {
         let seed = scenario.seed;
-        let expected_bins = ((scenario.end_of_load + scenario.drain) / scenario.bin) as usize + 1;
+        let expected_bins = scenario.bins() as usize;
         let mut metrics = RunMetrics::new(
             policy.max_attempts,
             scenario.bin,

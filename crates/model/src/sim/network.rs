@@ -68,7 +68,7 @@ impl Simulation<'_> {
         match self.network.fault() {
             Fault::Drop => self.arm_timeout(req, q),
             Fault::Reset => {
-                let at = now.saturating_add(self.network.latency());
+                let at = now + self.network.latency();
                 self.respond(
                     at,
                     req,
@@ -83,7 +83,7 @@ impl Simulation<'_> {
                     self.client.requests.get_mut(req).hang = true;
                     self.arm_timeout(req, q);
                 }
-                let arrive = now.saturating_add(self.network.latency());
+                let arrive = now + self.network.latency();
                 if arrive >= deadline {
                     self.arm_timeout(req, q);
                 }
@@ -120,7 +120,7 @@ impl Simulation<'_> {
         if requests.get(req).hang {
             return self.arm_timeout(req, q);
         }
-        let t = at.saturating_add(self.network.latency());
+        let t = at + self.network.latency();
         let requests = &mut self.client.requests;
         if t < requests.get(req).attempt_deadline {
             if self.client.reads_retry_after && outcome == Outcome::RateLimited {

@@ -4,6 +4,7 @@
 //! [`Service`] value knows nothing of clients; the handlers below route its
 //! answers back through the network.
 
+use retrysim_engine::time::MAX_DELAY;
 use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
 use super::event::{Event, ServiceId};
@@ -131,7 +132,9 @@ impl<'a> Service<'a> {
 
     /// How long the attempt starting now takes: a drawn service time,
     /// slowed by a capacity drop, plus congestion for every other attempt
-    /// in service.
+    /// in service; at most [`MAX_DELAY`], like every delay (a slowdown or
+    /// congestion could otherwise carry it past `u64`, and the end of the
+    /// attempt round to "now").
     #[inline]
     fn service_time(&mut self) -> Nanos {
         let w = &self.config.workers;
@@ -143,7 +146,7 @@ impl<'a> Service<'a> {
             let others = self.workers.busy().saturating_sub(1);
             service = service.saturating_add(w.congestion_slope.saturating_mul(others));
         }
-        service
+        service.min(MAX_DELAY)
     }
 
     /// A conditional write of a record read at `version`: it wins if no
@@ -235,7 +238,7 @@ impl Simulation<'_> {
         service_time: Nanos,
         q: &mut EventQueue<Event>,
     ) {
-        let done = now.saturating_add(service_time);
+        let done = now + service_time;
         q.schedule(
             done,
             Event::Done {
@@ -317,11 +320,11 @@ impl Simulation<'_> {
         if self.client.requests.get(req).hang {
             return self.arm_timeout(req, q);
         }
-        let back = now.saturating_add(self.network.latency());
+        let back = now + self.network.latency();
         if back >= self.client.requests.get(req).attempt_deadline {
             return self.arm_timeout(req, q);
         }
-        let write = back.saturating_add(self.network.latency());
+        let write = back + self.network.latency();
         self.metrics.writes += 1;
         // The write's answer time is unknown until it lands: arm the
         // timeout now (skipped by generation if the answer wins).

@@ -134,7 +134,7 @@ impl Simulation<'_> {
             return;
         };
         for &user in &s.finished_users {
-            let t = now.saturating_add(think.sample(&mut s.rng_arrivals));
+            let t = now + think.sample(&mut s.rng_arrivals);
             if t < s.end_of_load {
                 q.schedule(t, Event::UserArrival { user });
             }
