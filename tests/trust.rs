@@ -507,6 +507,21 @@ fn regression_13_5_work_without_end_is_refused() {
         &retrysim(&["validate", &f]),
         "workload.think: a think time of 0",
     );
+    // A saturated closed system is fine while every request is served …
+    let saturated = small(|v| {
+        v["workload"] = serde_json::json!({"kind": "closed", "users": 10,
+                                           "think": {"kind": "constant", "value": 0}});
+    });
+    let f = file(tmp.path(), "saturated.json", &saturated.to_string());
+    ok(retrysim(&["validate", &f]));
+    // … but not when a limiter may answer at once, with no latency.
+    let mut limited = saturated.clone();
+    limited["service"]["limiter"] = serde_json::json!({"rate": 10, "burst": 10});
+    let f = file(tmp.path(), "limited.json", &limited.to_string());
+    refused(
+        &retrysim(&["validate", &f]),
+        "a service that may answer without serving",
+    );
     // Latency does not help when a breaker fails requests without sending.
     let breaker = small(|v| {
         v["workload"] = serde_json::json!({"kind": "closed", "users": 10,

@@ -11,6 +11,7 @@ use retrysim_engine::time::nanos_to_secs;
 use crate::histogram::Histogram;
 use crate::request::{Extras, Request};
 use crate::scenario::Scenario;
+use crate::scenario::{NetworkConfig, ServiceConfig};
 use crate::timeseries::Bin;
 use crate::workers::Job;
 use crate::workload::Workload;
@@ -120,7 +121,6 @@ pub fn of(scenario: &Scenario) -> Footprint {
     let run_s = nanos_to_secs(scenario.end_of_load + scenario.drain);
     let bins = scenario.bins() as f64;
 
-    let round_trip = 2.0 * scenario.network.latency.mean_secs();
     // Requests a replication of `policy` may generate, how many live at
     // once at most, and the closed-loop users.
     let load = |policy: &crate::Policy| -> (f64, f64, f64) {
@@ -132,7 +132,12 @@ pub fn of(scenario: &Scenario) -> Footprint {
                 (mean + 10.0 * mean.sqrt() + 100.0, rate.peak(), 0.0)
             }
             Workload::Closed { users, think } => {
-                let cycle = closed_cycle_s(think.mean_secs(), round_trip, policy);
+                let (cycle, _) = closed_cycle_s(
+                    think.mean_secs(),
+                    &scenario.network,
+                    &scenario.services[crate::sim::ENTRY as usize],
+                    policy,
+                );
                 let bound = if cycle > 0.0 {
                     *users as f64 * (run_s / cycle + 1.0) * 1.5 + 100.0
                 } else {
@@ -215,14 +220,43 @@ pub fn of(scenario: &Scenario) -> Footprint {
     }
 }
 
+/// Why a closed-loop request may end at the instant it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AtOnce {
+    /// A guard of the policy fails it without sending it.
+    Guard,
+    /// No latency, and the service may answer without serving.
+    Unserved,
+    /// No latency and no service time.
+    Nothing,
+}
+
 /// The mean time a closed-loop user of `policy` needs per request at the
-/// least: its think time, plus a round trip unless a guard may fail the
-/// request without sending it. Zero means users that never let time pass.
-pub(crate) fn closed_cycle_s(think_s: f64, round_trip_s: f64, policy: &crate::Policy) -> f64 {
+/// least, and if that may be zero, why: its think time, plus (unless a
+/// guard may fail the request unsent) a round trip, plus (unless the
+/// service may answer without serving: a limiter, a queue limit, outages,
+/// malformed requests, a contended record, reset faults) the service time.
+pub(crate) fn closed_cycle_s(
+    think_s: f64,
+    network: &NetworkConfig,
+    service: &ServiceConfig,
+    policy: &crate::Policy,
+) -> (f64, AtOnce) {
     if policy.guards.may_refuse_attempts() {
-        think_s
+        return (think_s, AtOnce::Guard);
+    }
+    let round_trip = 2.0 * network.latency.mean_secs();
+    let unserved = service.limiter.is_some()
+        || service.workers.queue_limit.is_some()
+        || !service.outages.is_empty()
+        || service.client_error_share > 0.0
+        || service.contention
+        || network.faults.reset > 0.0;
+    if unserved {
+        (think_s + round_trip, AtOnce::Unserved)
     } else {
-        think_s + round_trip_s
+        let serve = service.workers.service_time.mean_secs();
+        (think_s + round_trip + serve, AtOnce::Nothing)
     }
 }
 

@@ -171,15 +171,16 @@ impl ScenarioSpec {
         if let Workload::Closed { think, .. } = &workload {
             // Users whose requests can end at the instant they start would
             // send requests without end while time stands still.
-            let round_trip = 2.0 * network.latency.mean_secs();
+            use crate::footprint::{AtOnce, closed_cycle_s};
             for (i, p) in policies.iter().enumerate() {
-                if crate::footprint::closed_cycle_s(think.mean_secs(), round_trip, p) <= 0.0 {
-                    let why = if round_trip > 0.0 {
-                        format!(
+                let (cycle, instant) = closed_cycle_s(think.mean_secs(), &network, &service, p);
+                if cycle <= 0.0 {
+                    let why = match instant {
+                        AtOnce::Guard => format!(
                             "policies[{i}] has a guard that fails requests without sending them"
-                        )
-                    } else {
-                        "network.latency is 0".into()
+                        ),
+                        AtOnce::Unserved => "network.latency of 0 and a service that may answer without serving (limiter, queue_limit, outages, client_error_share, contention or reset faults)".into(),
+                        AtOnce::Nothing => "network.latency and service time of 0".into(),
                     };
                     errs.push(
                         "workload.think",
