@@ -202,7 +202,7 @@ pub enum TooBig {
     },
     /// It may send more attempts than allowed.
     #[error(
-        "this run may send up to {attempts:.3e} attempts (requests × max_attempts × policies × replications; up to {requests:.3e} requests per replication), over the limit of {limit:.3e}: lower the load (workload, duration), max_attempts or replications, or raise the limit with --max-attempts"
+        "this run may send up to {attempts:.3e} attempts (requests × max_attempts × the calls of every tier below × policies × replications; up to {requests:.3e} requests per replication), over the limit of {limit:.3e}: lower the load (workload, duration), max_attempts or replications, or raise the limit with --max-attempts"
     )]
     Work {
         /// Attempts at most.

@@ -156,7 +156,13 @@ pub fn of(scenario: &Scenario) -> Footprint {
         let (requests, in_flight_cap, users) = load(policy);
         requests_max = requests_max.max(requests);
         let tries = policy.max_attempts as f64;
-        attempts += requests * tries;
+        // In a call graph every entry attempt may cause calls at every tier
+        // below, each with its own attempts: the worst path's product.
+        let tiers: f64 =
+            crate::scenario::graph::worst_fan_in(&scenario.services, policy.max_attempts)
+                .iter()
+                .sum();
+        attempts += requests * tries * tiers;
         // How long a request may live: its deadline, or its attempts'
         // timeouts and capped backoffs.
         let backoff = if policy.backoff.cap == u64::MAX {
@@ -182,10 +188,10 @@ pub fn of(scenario: &Scenario) -> Footprint {
         };
         // Attempts abandoned by their clients may still wait in a service
         // queue after their request ended.
-        let live_attempts = in_flight * tries.min(ATTEMPTS_AT_SERVICE);
+        let live_attempts = in_flight * tries.min(ATTEMPTS_AT_SERVICE) * tiers;
         let per_client: f64 = policy.guards.bytes_per_client() as f64;
         let parts = [
-            (Part::Requests, in_flight * slot * GROWTH),
+            (Part::Requests, in_flight * tiers * slot * GROWTH),
             (
                 Part::Events,
                 (in_flight * EVENTS_PER_REQUEST + live_attempts)

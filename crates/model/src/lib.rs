@@ -63,6 +63,7 @@
 
 mod backoff;
 mod budget;
+mod call_metrics;
 mod cost;
 mod distribution;
 mod faults;
@@ -86,6 +87,7 @@ mod workload;
 
 pub use backoff::{Backoff, Curve};
 pub use budget::GuardReport;
+pub use call_metrics::{EdgeRun, ServiceRun};
 pub use histogram::Histogram;
 pub use metric::{ByMetric, METRICS, Metric, Scalars};
 pub use metrics::RunMetrics;

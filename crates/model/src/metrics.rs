@@ -4,6 +4,7 @@ use retrysim_engine::Nanos;
 use retrysim_engine::time::nanos_to_secs;
 
 use crate::budget::GuardReport;
+use crate::call_metrics::{EdgeRun, ServiceRun};
 use crate::histogram::Histogram;
 use crate::metric::{Metric, Scalars};
 use crate::outcome::{FailureReason, Outcome};
@@ -67,6 +68,11 @@ pub struct RunMetrics {
     pub last_end: Nanos,
     /// What the guards report at the end (money-guard overshoot).
     pub guards: GuardReport,
+    /// Per service, the entry first (empty unless services call services).
+    pub services: Vec<ServiceRun>,
+    /// Per call edge, in the order of the services and their calls (empty
+    /// unless services call services).
+    pub edges: Vec<EdgeRun>,
 }
 
 impl RunMetrics {
@@ -98,7 +104,29 @@ impl RunMetrics {
             writes: 0,
             last_end: 0,
             guards: GuardReport::default(),
+            services: Vec::new(),
+            edges: Vec::new(),
         }
+    }
+
+    /// Makes room for the counters of a call graph: `services` by name,
+    /// `edges` as (caller, callee) names.
+    pub(crate) fn add_graph(&mut self, services: &[String], edges: &[(String, String)]) {
+        self.services = services
+            .iter()
+            .map(|name| ServiceRun {
+                name: name.clone(),
+                ..ServiceRun::default()
+            })
+            .collect();
+        self.edges = edges
+            .iter()
+            .map(|(from, to)| EdgeRun {
+                from: from.clone(),
+                to: to.clone(),
+                ..EdgeRun::default()
+            })
+            .collect();
     }
 
     /// Requests that did not succeed (failed or unfinished).

@@ -184,7 +184,7 @@ mod tests {
                 "delay_multiplier": {"rate_limited_429": factor}
             })).unwrap();
             let mut errs = Errors::default();
-            let p = spec.compile(&mut errs, 0, None);
+            let p = spec.compile(&mut errs, "policies[0]", None);
             // Decorrelated jitter needs a base > 0.
             prop_assume!(errs.0.is_empty());
             let ra = ra_ms.map(|ms| ms * 1_000_000);

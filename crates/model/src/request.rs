@@ -30,6 +30,9 @@ pub struct Request {
     pub bad: bool,
     /// Whether the current attempt's response will be lost (hang).
     pub hang: bool,
+    /// The client role that sent it: 0 for the workload's client, k for
+    /// call edge k of a call graph.
+    pub role: u16,
 }
 
 /// The state only some features read (prices, guards, decorrelated jitter,
@@ -63,7 +66,7 @@ impl Requests {
     /// generation counter across reuse, so stale events never match. Its
     /// extras are written only when `extras` is given (a reused slot keeps
     /// stale extras otherwise: read them only for features that wrote them).
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, mut request: Request, extras: Option<Extras>) -> u32 {
         self.live += 1;
         request.live = true;

@@ -73,11 +73,17 @@ pub struct BudgetSpec {
 }
 
 impl BudgetSpec {
-    /// Validates the budgets of `policies[i]`; `mean_cost` is the mean
+    /// Validates the budgets of the policy at path `policy` (`policies[i]`);
+    /// `mean_cost` is the mean
     /// dollars of an attempt when the scenario is priced. The guards come
     /// back in the order they act.
-    pub(crate) fn compile(&self, errs: &mut Errors, i: usize, mean_cost: Option<f64>) -> Guards {
-        let at = |f: &str| format!("policies[{i}].budget.{f}");
+    pub(crate) fn compile(
+        &self,
+        errs: &mut Errors,
+        policy: &str,
+        mean_cost: Option<f64>,
+    ) -> Guards {
+        let at = |f: &str| format!("{policy}.budget.{f}");
         let mut guards = Vec::new();
         if let Some(s) = &self.circuit_breaker {
             guards.push(Guard::CircuitBreaker(s.compile(errs, &at)));

@@ -4,6 +4,7 @@
 //! and the validated, read-only [`Scenario`] the simulator runs.
 
 pub(crate) mod error;
+pub(crate) mod graph;
 mod metrics;
 mod network;
 mod parse;
@@ -54,6 +55,8 @@ pub struct Scenario {
     pub(crate) cost: Option<CostModel>,
     /// The services, by id; the workload calls service 0.
     pub(crate) services: Vec<ServiceConfig>,
+    /// Their names, by id (`entry` unless `service.name` says otherwise).
+    pub(crate) service_names: Vec<String>,
     pub(crate) policies: Vec<Policy>,
 }
 
@@ -112,6 +115,12 @@ impl Scenario {
     /// gauges close.
     pub fn bins(&self) -> u64 {
         (self.end_of_load + self.drain) / self.bin.max(1) + 2
+    }
+
+    /// The services' names, the entry first: one unless the scenario
+    /// has a call graph.
+    pub fn service_names(&self) -> &[String] {
+        &self.service_names
     }
 
     /// Time-series bin width.

@@ -90,12 +90,12 @@ impl Default for DelayMultiplierSpec {
 }
 
 impl PolicySpec {
-    /// Validates `policies[i]`; `mean_cost` is the mean dollars of an
+    /// Validates the policy at path `path` (`policies[i]`); `mean_cost` is the mean dollars of an
     /// attempt when the scenario is priced (the money guard's default
     /// estimate).
-    pub(crate) fn compile(&self, errs: &mut Errors, i: usize, mean_cost: Option<f64>) -> Policy {
+    pub(crate) fn compile(&self, errs: &mut Errors, path: &str, mean_cost: Option<f64>) -> Policy {
         let p = self;
-        let at = |f: &str| format!("policies[{i}].{f}");
+        let at = |f: &str| format!("{path}.{f}");
         errs.check(!p.name.trim().is_empty(), at("name"), || {
             "must not be empty".into()
         });
@@ -155,7 +155,7 @@ impl PolicySpec {
             retry_after,
             delay_multiplier,
             cancel_on_timeout: p.cancel_on_timeout,
-            guards: p.budget.compile(errs, i, mean_cost),
+            guards: p.budget.compile(errs, path, mean_cost),
         }
     }
 }

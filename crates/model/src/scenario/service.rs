@@ -5,6 +5,7 @@ use retrysim_engine::Nanos;
 use serde::{Deserialize, Serialize};
 
 use super::error::Errors;
+use super::graph::{Calls, CallsSpec};
 use super::values::{DurationSpec, num_ok, secs, share};
 use super::workload::MAX_RATE;
 use crate::distribution::Duration;
@@ -15,6 +16,14 @@ use crate::token_bucket::RetryAfterHeader;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
+    /// Its name in the call graph (default `entry` for `service`; required
+    /// in `services`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The calls it makes to other services for every attempt it serves
+    /// (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<CallsSpec>,
     /// Token-bucket rate limiter in front of the workers (none if absent).
     #[serde(default)]
     pub limiter: Option<LimiterSpec>,
@@ -186,17 +195,20 @@ pub(crate) struct ServiceConfig {
     pub capacity_drops: Vec<CapacityDrop>,
     /// Share of requests answered with a non-retryable 4xx.
     pub client_error_share: f64,
+    /// The calls it makes for every attempt it serves.
+    pub calls: Option<Calls>,
 }
 
 impl ServiceSpec {
-    /// Validates the service (triggers are added to it later).
-    pub(crate) fn compile(&self, errs: &mut Errors) -> ServiceConfig {
+    /// Validates the service at path `path` (`service` or `services[i]`;
+    /// triggers are added to it later, its calls resolved by the graph).
+    pub(crate) fn compile(&self, errs: &mut Errors, path: &str) -> ServiceConfig {
         let outages = self
             .outages
             .iter()
             .enumerate()
             .map(|(i, o)| {
-                let at = |f: &str| format!("service.outages[{i}].{f}");
+                let at = |f: &str| format!("{path}.outages[{i}].{f}");
                 let start = secs(errs, &at("start"), o.start, false);
                 let end = secs(errs, &at("end"), o.end, false);
                 errs.check(end > start || o.end.is_nan(), at("end"), || {
@@ -209,10 +221,14 @@ impl ServiceSpec {
                 }
             })
             .collect();
-        let client_error_share = share(errs, "service.client_error_share", self.client_error_share);
-        let limiter = self.limiter.as_ref().map(|l| l.compile(errs));
+        let client_error_share = share(
+            errs,
+            &format!("{path}.client_error_share"),
+            self.client_error_share,
+        );
+        let limiter = self.limiter.as_ref().map(|l| l.compile(errs, path));
         let contention = self.contention.is_some();
-        errs.check(self.workers.is_some() != contention, "service", || {
+        errs.check(self.workers.is_some() != contention, path, || {
             if contention {
                 "give either `workers` or `contention`, not both".into()
             } else {
@@ -220,7 +236,7 @@ impl ServiceSpec {
             }
         });
         let workers = match &self.workers {
-            Some(w) => w.compile(errs),
+            Some(w) => w.compile(errs, path),
             None => WorkersConfig {
                 concurrency: None,
                 queue_limit: None,
@@ -235,15 +251,16 @@ impl ServiceSpec {
             outages,
             capacity_drops: Vec::new(),
             client_error_share,
+            calls: None,
         }
     }
 }
 
 impl LimiterSpec {
-    fn compile(&self, errs: &mut Errors) -> LimiterConfig {
+    fn compile(&self, errs: &mut Errors, path: &str) -> LimiterConfig {
         errs.check(
             num_ok(self.rate) && self.rate >= 0.001 && self.rate <= MAX_RATE,
-            "service.limiter.rate",
+            format!("{path}.limiter.rate"),
             || {
                 format!(
                     "must be > 0 (at least 0.001) and <= {MAX_RATE:e} tokens per second, got {}",
@@ -253,7 +270,7 @@ impl LimiterSpec {
         );
         errs.check(
             num_ok(self.burst) && self.burst >= 1.0 && self.burst <= 1e6,
-            "service.limiter.burst",
+            format!("{path}.limiter.burst"),
             || {
                 format!(
                     "must be between 1 and 1e6 tokens (an attempt takes one), got {}",
@@ -274,10 +291,10 @@ impl LimiterSpec {
 }
 
 impl WorkersSpec {
-    fn compile(&self, errs: &mut Errors) -> WorkersConfig {
+    fn compile(&self, errs: &mut Errors, path: &str) -> WorkersConfig {
         errs.check(
             self.concurrency.is_none_or(|c| c >= 1),
-            "service.workers.concurrency",
+            format!("{path}.workers.concurrency"),
             || "must be at least 1 (leave it out for unbounded)".into(),
         );
         WorkersConfig {
@@ -285,9 +302,14 @@ impl WorkersSpec {
             queue_limit: self.queue_limit,
             service_time: self
                 .service_time
-                .compile(errs, "service.workers.service_time"),
+                .compile(errs, &format!("{path}.workers.service_time")),
             congestion_slope: self.congestion.as_ref().map_or(0, |c| {
-                secs(errs, "service.workers.congestion.slope", c.slope, false)
+                secs(
+                    errs,
+                    &format!("{path}.workers.congestion.slope"),
+                    c.slope,
+                    false,
+                )
             }),
         }
     }

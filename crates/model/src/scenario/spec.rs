@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::graph::{CallModeSpec, CallsSpec, FailureStatusSpec};
 pub use super::metrics::{MetastableSpec, MetricsSpec};
 pub use super::network::{FaultsSpec, NetworkSpec};
 pub use super::policy::{DelayMultiplierSpec, PolicySpec};
@@ -29,7 +30,7 @@ pub use crate::retry_after::{BeyondCapSpec, RetryAfterSpec};
 
 use super::error::{Errors, ScenarioError};
 use super::values::secs;
-use super::{Scenario, triggers};
+use super::{Scenario, graph, triggers};
 use crate::cost::CostModel;
 use crate::policy::Policy;
 use crate::workload::Workload;
@@ -76,8 +77,12 @@ pub struct ScenarioSpec {
     /// The network between clients and service.
     #[serde(default)]
     pub network: NetworkSpec,
-    /// The rate-limited service.
+    /// The service the workload calls (the entry of the call graph).
     pub service: ServiceSpec,
+    /// The other services of the call graph, each with a `name` that
+    /// callers use in `calls.to` (default none: one service).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceSpec>,
     /// What served attempts cost (unpriced if absent).
     #[serde(default)]
     pub cost: Option<CostSpec>,
@@ -147,7 +152,7 @@ impl ScenarioSpec {
         let network = s.network.compile(&mut errs);
         let cost = s.cost.as_ref().map(|c| c.compile(&mut errs));
         let mean_cost = cost.as_ref().map(CostModel::mean);
-        let mut service = s.service.compile(&mut errs);
+        let mut service = s.service.compile(&mut errs, "service");
         triggers::compile(
             &mut errs,
             &s.triggers,
@@ -155,6 +160,12 @@ impl ScenarioSpec {
             &mut workload,
             &mut service,
         );
+        let mut services = vec![service];
+        for (i, spec) in s.services.iter().enumerate() {
+            services.push(spec.compile(&mut errs, &format!("services[{i}]")));
+        }
+        let specs: Vec<&ServiceSpec> = std::iter::once(&s.service).chain(&s.services).collect();
+        let service_names = graph::compile(&mut errs, &specs, &mut services, mean_cost);
         let recovery = s
             .metrics
             .compile_recovery(&mut errs, &binning, &s.triggers, end_of_load);
@@ -166,14 +177,14 @@ impl ScenarioSpec {
             .policies
             .iter()
             .enumerate()
-            .map(|(i, p)| p.compile(&mut errs, i, mean_cost))
+            .map(|(i, p)| p.compile(&mut errs, &format!("policies[{i}]"), mean_cost))
             .collect();
         if let Workload::Closed { think, .. } = &workload {
             // Users whose requests can end at the instant they start would
             // send requests without end while time stands still.
             use crate::footprint::{AtOnce, closed_cycle_s};
             for (i, p) in policies.iter().enumerate() {
-                let (cycle, instant) = closed_cycle_s(think.mean_secs(), &network, &service, p);
+                let (cycle, instant) = closed_cycle_s(think.mean_secs(), &network, &services[0], p);
                 if cycle <= 0.0 {
                     let why = match instant {
                         AtOnce::Guard => format!(
@@ -216,7 +227,8 @@ impl ScenarioSpec {
             clients,
             network,
             cost,
-            services: vec![service],
+            services,
+            service_names,
             policies,
             spec: self,
         })

@@ -263,3 +263,110 @@ fn runaway_scenarios_are_refused_before_running() {
     ));
     assert!(e.contains("metrics.bin:"), "{e}");
 }
+
+/// GOOD with the entry's `calls` and a `services` list spliced in.
+fn with_graph(calls: &str, services: &str) -> String {
+    GOOD.replace(
+        r#""workers": {"service_time": {"kind": "constant", "value": 0.1}}},"#,
+        &format!(
+            r#""workers": {{"service_time": {{"kind": "constant", "value": 0.1}}}}, "calls": {calls}}},
+               "services": [{services}],"#
+        ),
+    )
+}
+
+const DB: &str =
+    r#"{"name": "db", "workers": {"service_time": {"kind": "constant", "value": 0.1}}}"#;
+
+#[test]
+fn a_call_graph_loads_with_names_and_edges() {
+    let s = Scenario::from_json(&with_graph(r#"{"to": ["db"]}"#, DB)).unwrap();
+    assert_eq!(s.service_names(), ["entry", "db"]);
+    let calls = s.services[0].calls.as_ref().unwrap();
+    assert_eq!(calls.to, [1]);
+    assert_eq!(calls.failure, crate::outcome::Outcome::ServerError);
+    assert!(calls.policy.is_none() && !calls.parallel && !calls.propagate_deadline);
+}
+
+#[test]
+fn call_graph_errors_name_the_field_and_the_rule() {
+    let e = err(&with_graph(r#"{"to": ["dv"]}"#, DB));
+    assert!(
+        e.contains(
+            r#"service.calls.to[0]: no service is named "dv"; the services are "entry", "db""#
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains(r#"services[0].name: "db" is never called"#),
+        "{e}"
+    );
+    let e = err(&with_graph(r#"{"to": ["entry"]}"#, DB));
+    assert!(
+        e.contains("service.calls.to[0]: \"entry\" is the service itself"),
+        "{e}"
+    );
+    let looping = DB.replace(
+        r#""name": "db","#,
+        r#""name": "db", "calls": {"to": ["entry"]},"#,
+    );
+    let e = err(&with_graph(r#"{"to": ["db"]}"#, &looping));
+    assert!(
+        e.contains("the calls form a cycle (entry → db → entry)"),
+        "{e}"
+    );
+    let unnamed = DB.replace(r#""name": "db", "#, "");
+    let e = err(&with_graph(r#"{"to": ["db"]}"#, &unnamed));
+    assert!(
+        e.contains("services[0].name: every service in `services` needs a name"),
+        "{e}"
+    );
+    let twice = format!("{DB}, {DB}");
+    let e = err(&with_graph(r#"{"to": ["db"]}"#, &twice));
+    assert!(
+        e.contains(r#"services[1].name: "db" is already the name of services[0]"#),
+        "{e}"
+    );
+    let e = err(&with_graph(r#"{"to": []}"#, DB));
+    assert!(
+        e.contains("service.calls.to: must name 1 to 16 services, got 0"),
+        "{e}"
+    );
+    // A call policy is checked like any policy, at its own path.
+    let e = err(&with_graph(
+        r#"{"to": ["db"], "policy": {"name": "c", "max_attempts": 0}}"#,
+        DB,
+    ));
+    assert!(
+        e.contains("service.calls.policy.max_attempts: must be between 1 and 1000"),
+        "{e}"
+    );
+    // A downstream service is checked at its own path.
+    let slow = DB.replace(r#""value": 0.1"#, r#""value": -1"#);
+    let e = err(&with_graph(r#"{"to": ["db"]}"#, &slow));
+    assert!(e.contains("services[0].workers.service_time.value"), "{e}");
+}
+
+#[test]
+fn the_estimate_counts_every_tier_of_a_call_graph() {
+    // Three tiers of 4 attempts: 4 + 16 + 64 attempts per request.
+    let mid = DB.replace(
+        r#""name": "db","#,
+        r#""name": "mid", "calls": {"to": ["db"]},"#,
+    );
+    let text = with_graph(r#"{"to": ["mid"]}"#, &format!("{mid}, {DB}"))
+        .replace(r#""max_attempts": 3"#, r#""max_attempts": 4"#)
+        .replace(r#"{"name": "a"}, "#, "");
+    let s = Scenario::from_json(&text).unwrap();
+    assert_eq!(graph::worst_fan_in(&s.services, 4), [1.0, 4.0, 16.0]);
+    let fp = crate::footprint::of(&s);
+    let one = crate::footprint::of(
+        &Scenario::from_json(
+            &GOOD
+                .replace(r#""max_attempts": 3"#, r#""max_attempts": 4"#)
+                .replace(r#"{"name": "a"}, "#, ""),
+        )
+        .unwrap(),
+    );
+    assert_eq!(fp.attempts, 21.0 * one.attempts);
+}

@@ -5,6 +5,7 @@
 use retrysim_engine::Nanos;
 
 use super::Simulation;
+use super::event::{ENTRY, ServiceId};
 
 impl Simulation<'_> {
     /// Dollars one served attempt of `req` costs (0 when unpriced, without
@@ -20,8 +21,21 @@ impl Simulation<'_> {
 
     /// A served attempt is billed; its cost is duplicate work if its client
     /// stopped waiting or will never get the answer.
-    pub(super) fn bill(&mut self, now: Nanos, req: u32, generation: u32, cost: f32) {
+    pub(super) fn bill(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        req: u32,
+        generation: u32,
+        cost: f32,
+    ) {
         let m = &mut self.metrics;
+        if !m.services.is_empty() {
+            m.services[svc as usize].served += 1;
+            if svc != ENTRY {
+                return; // only the entry's work is priced and counted as served
+            }
+        }
         m.served += 1;
         m.cost_total += cost as f64;
         m.series.at(now).spend += cost as f64;

@@ -4,7 +4,7 @@
 
 use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
-use super::event::Event;
+use super::event::{ENTRY, Event, ServiceId};
 use super::workload::Traits;
 use super::{NO_RETRY_AFTER, Simulation, purpose};
 use crate::budget::{ClientGuards, RetryAdvice};
@@ -14,13 +14,26 @@ use crate::request::{Extras, Request, Requests};
 use crate::retry_after::RetryAfterPolicy;
 use crate::scenario::Scenario;
 
-/// Every client instance of the scenario, running one policy.
+/// Every client of the scenario: the requests in flight, and the roles
+/// that send them — the workload's client instances (role 0, running the
+/// policy under comparison) and, in a call graph, every call edge (a
+/// calling service acting as a client of the one it calls).
 pub(super) struct Client<'a> {
-    pub policy: &'a Policy,
-    /// Requests in flight.
+    /// Requests in flight, of every role.
     pub requests: Requests,
+    /// Role 0: the workload's client; then one per call edge.
+    pub roles: Vec<Role<'a>>,
+}
+
+/// One client role: a policy, its guards and its random streams.
+pub(super) struct Role<'a> {
+    pub policy: &'a Policy,
     /// The policy's guards, per client instance.
     pub guards: ClientGuards,
+    /// The service this role's attempts go to.
+    pub target: ServiceId,
+    /// A call edge whose attempts never outlive the caller's deadline.
+    pub propagate_deadline: bool,
     /// Retry jitter.
     rng_jitter: SimRng,
     /// The guards' own draws.
@@ -34,35 +47,95 @@ pub(super) struct Client<'a> {
     pub reads_retry_after: bool,
 }
 
-impl<'a> Client<'a> {
-    pub fn new(scenario: &Scenario, policy: &'a Policy, seed: u64, replication: u64) -> Self {
+impl<'a> Role<'a> {
+    fn new(policy: &'a Policy, instances: u32, target: ServiceId, streams: [SimRng; 2]) -> Self {
         let reads_retry_after = policy.retry_after != RetryAfterPolicy::Ignore;
         let keeps_previous = policy.jitter.keeps_previous();
+        let [rng_jitter, rng_guards] = streams;
         Self {
             policy,
-            requests: Requests::default(),
-            guards: ClientGuards::new(&policy.guards, scenario.clients),
-            rng_jitter: stream(seed, replication, purpose::JITTER),
-            rng_guards: stream(seed, replication, purpose::GUARDS),
-            uses_extras: scenario.cost.is_some()
-                || !policy.guards.is_empty()
-                || keeps_previous
-                || reads_retry_after,
+            guards: ClientGuards::new(&policy.guards, instances),
+            target,
+            propagate_deadline: false,
+            rng_jitter,
+            rng_guards,
+            uses_extras: !policy.guards.is_empty() || keeps_previous || reads_retry_after,
             keeps_previous,
             reads_retry_after,
         }
     }
 }
 
+impl<'a> Client<'a> {
+    /// The workload's client running `policy`, and a role for every call
+    /// edge of the scenario (in the order of the services and their calls).
+    pub fn new(scenario: &'a Scenario, policy: &'a Policy, seed: u64, replication: u64) -> Self {
+        let streams = |jitter, guards| {
+            [
+                stream(seed, replication, jitter),
+                stream(seed, replication, guards),
+            ]
+        };
+        let mut entry = Role::new(
+            policy,
+            scenario.clients,
+            ENTRY,
+            streams(purpose::JITTER, purpose::GUARDS),
+        );
+        entry.uses_extras |= scenario.cost.is_some();
+        let mut roles = vec![entry];
+        for service in &scenario.services {
+            let Some(calls) = &service.calls else {
+                continue;
+            };
+            for &to in &calls.to {
+                let k = roles.len() as u64;
+                let policy = calls.policy.as_ref().unwrap_or(policy);
+                let mut role = Role::new(
+                    policy,
+                    1,
+                    to,
+                    streams(purpose::edge(k), purpose::edge(k) + 1),
+                );
+                role.propagate_deadline = calls.propagate_deadline;
+                roles.push(role);
+            }
+        }
+        Self {
+            requests: Requests::default(),
+            roles,
+        }
+    }
+
+    /// Every call edge's (caller, callee) names, in role order.
+    pub fn edge_names(&self, scenario: &Scenario) -> Vec<(String, String)> {
+        let names = &scenario.service_names;
+        let mut edges = Vec::new();
+        for (s, service) in scenario.services.iter().enumerate() {
+            for &to in service.calls.iter().flat_map(|c| &c.to) {
+                edges.push((names[s].clone(), names[to as usize].clone()));
+            }
+        }
+        edges
+    }
+
+    /// The role that sent `req`.
+    #[inline]
+    pub fn role_of(&self, req: u32) -> &Role<'a> {
+        &self.roles[self.requests.get(req).role as usize]
+    }
+}
+
 impl Simulation<'_> {
-    /// Takes a new request in: a slot in flight, counted in the metrics and
-    /// by the guards.
+    /// Takes a new request of the workload in: a slot in flight, counted in
+    /// the metrics and by the guards.
     pub(super) fn new_request(&mut self, now: Nanos, t: Traits) -> u32 {
         let c = &mut self.client;
-        let extras = c.uses_extras.then_some(Extras {
+        let role = &mut c.roles[0];
+        let extras = role.uses_extras.then_some(Extras {
             client: t.client,
             cost: t.cost,
-            previous_delay: c.policy.backoff.base,
+            previous_delay: role.policy.backoff.base,
             retry_after: NO_RETRY_AFTER,
             ..Extras::default()
         });
@@ -74,12 +147,39 @@ impl Simulation<'_> {
             },
             extras,
         );
+        let calls = self.graph.as_ref().map_or(0, |g| g.calls_live);
         let m = &mut self.metrics;
         m.arrivals += 1;
-        m.peak_in_flight = m.peak_in_flight.max(c.requests.live());
+        m.peak_in_flight = m.peak_in_flight.max(c.requests.live() - calls);
         m.series.at(now).arrivals += 1;
-        if !c.guards.is_empty() {
-            c.guards.on_request(t.client, now);
+        if !role.guards.is_empty() {
+            role.guards.on_request(t.client, now);
+        }
+        req
+    }
+
+    /// Takes a call of role `role` (a call edge) in: a slot in flight, on
+    /// the edge's one client instance.
+    #[inline(never)]
+    pub(super) fn new_call(&mut self, now: Nanos, role: u16) -> u32 {
+        let c = &mut self.client;
+        let r = &mut c.roles[role as usize];
+        let extras = r.uses_extras.then_some(Extras {
+            previous_delay: r.policy.backoff.base,
+            retry_after: NO_RETRY_AFTER,
+            ..Extras::default()
+        });
+        let req = c.requests.insert(
+            Request {
+                arrival: now,
+                role,
+                ..Request::default()
+            },
+            extras,
+        );
+        self.metrics.edges[role as usize - 1].calls += 1;
+        if !r.guards.is_empty() {
+            r.guards.on_request(0, now);
         }
         req
     }
@@ -87,16 +187,18 @@ impl Simulation<'_> {
     /// Sends the next attempt of `req`, unless a guard refuses it.
     pub(super) fn start_attempt(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
         let c = &mut self.client;
-        if !c.guards.is_empty() {
+        let role = c.requests.get(req).role;
+        let r = &mut c.roles[role as usize];
+        if !r.guards.is_empty() {
             let x = c.requests.extras_mut(req);
             if let Err(reason) =
-                c.guards
-                    .before_attempt(x.client, now, &mut x.ticket, &mut c.rng_guards)
+                r.guards
+                    .before_attempt(x.client, now, &mut x.ticket, &mut r.rng_guards)
             {
-                return self.fail(now, req, reason);
+                return self.fail(now, req, reason, q);
             }
         }
-        let policy = c.policy;
+        let (policy, target, propagate) = (r.policy, r.target, r.propagate_deadline);
         let bin = self.metrics.series.index(now);
         let r = c.requests.get_mut(req);
         r.attempts += 1;
@@ -107,12 +209,20 @@ impl Simulation<'_> {
         if let Some(d) = policy.deadline {
             deadline = deadline.min(r.arrival + d);
         }
+        if propagate {
+            deadline = deadline.min(self.caller_deadline(req));
+        }
+        let r = self.client.requests.get_mut(req);
         r.attempt_deadline = deadline;
         let (generation, bad) = (r.generation, r.bad);
         let cost = self.cost_of(req);
-        self.metrics.attempts += 1;
-        self.metrics.series.bin(bin).attempts += 1;
-        self.transmit(now, req, generation, deadline, cost, bad, q);
+        if role == 0 {
+            self.metrics.attempts += 1;
+            self.metrics.series.bin(bin).attempts += 1;
+        } else {
+            self.metrics.edges[role as usize - 1].attempts += 1;
+        }
+        self.transmit(now, target, req, generation, deadline, cost, bad, q);
     }
 
     /// Schedules the current attempt's timeout unless already scheduled.
@@ -133,6 +243,7 @@ impl Simulation<'_> {
 
     /// A response reaches the client: it ends the attempt if the client
     /// still waits for it.
+    #[inline]
     pub(super) fn on_response(
         &mut self,
         now: Nanos,
@@ -146,16 +257,17 @@ impl Simulation<'_> {
         }
         // Only a 429 carries Retry-After, and only a policy that reads it
         // stored it.
-        let retry_after = if self.client.reads_retry_after && outcome == Outcome::RateLimited {
-            self.client.requests.extras(req).retry_after
-        } else {
-            NO_RETRY_AFTER
-        };
+        let retry_after =
+            if outcome == Outcome::RateLimited && self.client.role_of(req).reads_retry_after {
+                self.client.requests.extras(req).retry_after
+            } else {
+                NO_RETRY_AFTER
+            };
         self.end_attempt(now, req, outcome, retry_after, q);
     }
 
     /// The current attempt of `req` ended with `outcome`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn end_attempt(
         &mut self,
         now: Nanos,
@@ -167,16 +279,20 @@ impl Simulation<'_> {
         let c = &mut self.client;
         let r = c.requests.get_mut(req);
         r.generation = r.generation.wrapping_add(1);
-        let bin = r.attempt_bin as usize;
-        self.metrics.outcomes[outcome as usize] += 1;
-        self.metrics.series.bin(bin).outcomes[outcome as usize] += 1;
-        if !c.guards.is_empty() {
+        let (bin, role) = (r.attempt_bin as usize, r.role);
+        if role == 0 {
+            self.metrics.outcomes[outcome as usize] += 1;
+            self.metrics.series.bin(bin).outcomes[outcome as usize] += 1;
+        } else {
+            self.metrics.edges[role as usize - 1].outcomes[outcome as usize] += 1;
+        }
+        let guards = &mut c.roles[role as usize].guards;
+        if !guards.is_empty() {
             let x = *c.requests.extras(req);
-            c.guards
-                .on_outcome(x.client, now, &x.ticket, outcome, x.cost as f64);
+            guards.on_outcome(x.client, now, &x.ticket, outcome, x.cost as f64);
         }
         if outcome == Outcome::Success {
-            self.succeed(now, req);
+            self.succeed(now, req, q);
         } else {
             let ra = (retry_after != NO_RETRY_AFTER).then_some(retry_after);
             self.after_failure(now, req, outcome, ra, q);
@@ -184,7 +300,8 @@ impl Simulation<'_> {
     }
 
     /// The retry decision (docs/model.md §5): retryable? attempts left? do the
-    /// guards allow it? would the retry start before the deadline?
+    /// guards allow it? would the retry start before the deadline (the
+    /// request's, and a propagated caller's)?
     fn after_failure(
         &mut self,
         now: Nanos,
@@ -194,23 +311,27 @@ impl Simulation<'_> {
         q: &mut EventQueue<Event>,
     ) {
         if !outcome.retryable() {
-            return self.fail(now, req, FailureReason::NonRetryable);
+            return self.fail(now, req, FailureReason::NonRetryable, q);
         }
         let c = &mut self.client;
-        let policy = c.policy;
+        let role = &mut c.roles[c.requests.get(req).role as usize];
+        let policy = role.policy;
         if c.requests.get(req).attempts as u32 >= policy.max_attempts {
-            return self.fail(now, req, FailureReason::AttemptsExhausted);
+            return self.fail(now, req, FailureReason::AttemptsExhausted, q);
         }
         let mut double_base = false;
-        if !c.guards.is_empty() {
+        if !role.guards.is_empty() {
             let x = c.requests.extras_mut(req);
-            match c.guards.before_retry(x.client, now, &mut x.ticket, outcome) {
-                RetryAdvice::Refuse => return self.fail(now, req, FailureReason::BudgetRefused),
+            match role
+                .guards
+                .before_retry(x.client, now, &mut x.ticket, outcome)
+            {
+                RetryAdvice::Refuse => return self.fail(now, req, FailureReason::BudgetRefused, q),
                 RetryAdvice::DoubleBase => double_base = true,
                 RetryAdvice::Allow => {}
             }
         }
-        let mut previous = if c.keeps_previous {
+        let mut previous = if role.keeps_previous {
             c.requests.extras(req).previous_delay
         } else {
             policy.backoff.base
@@ -223,36 +344,52 @@ impl Simulation<'_> {
             double_base,
             &mut previous,
             retry_after,
-            &mut c.rng_jitter,
+            &mut role.rng_jitter,
         );
+        let (keeps_previous, propagate) = (role.keeps_previous, role.propagate_deadline);
         let Some(at) = wait.map(|w| now.saturating_add(w)) else {
-            return self.give_up(now, req, FailureReason::RetryAfterTooLong);
+            return self.give_up(now, req, FailureReason::RetryAfterTooLong, q);
         };
         if let Some(d) = policy.deadline
             && at >= arrival + d
         {
-            return self.give_up(now, req, FailureReason::Deadline);
+            return self.give_up(now, req, FailureReason::Deadline, q);
         }
-        let c = &mut self.client;
-        if c.keeps_previous {
-            c.requests.extras_mut(req).previous_delay = previous;
+        if propagate && at >= self.caller_deadline(req) {
+            return self.give_up(now, req, FailureReason::Deadline, q);
+        }
+        if keeps_previous {
+            self.client.requests.extras_mut(req).previous_delay = previous;
         }
         q.schedule(at, Event::Send { req, generation });
     }
 
     /// The client gives up on a retry its guards allowed: they take back
     /// what they charged for it, and the request fails for `reason`.
-    fn give_up(&mut self, now: Nanos, req: u32, reason: FailureReason) {
+    fn give_up(&mut self, now: Nanos, req: u32, reason: FailureReason, q: &mut EventQueue<Event>) {
         let c = &mut self.client;
-        if !c.guards.is_empty() {
+        let guards = &mut c.roles[c.requests.get(req).role as usize].guards;
+        if !guards.is_empty() {
             let x = c.requests.extras_mut(req);
-            c.guards.retry_dropped(x.client, now, &mut x.ticket);
+            guards.retry_dropped(x.client, now, &mut x.ticket);
         }
-        self.fail(now, req, reason);
+        self.fail(now, req, reason, q);
     }
 
-    fn succeed(&mut self, now: Nanos, req: u32) {
+    fn succeed(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
         let r = *self.client.requests.get(req);
+        let c = &mut self.client;
+        let guards = &mut c.roles[r.role as usize].guards;
+        if !guards.is_empty() {
+            let x = *c.requests.extras(req);
+            guards.on_success(x.client, &x.ticket);
+        }
+        if r.role != 0 {
+            let edge = &mut self.metrics.edges[r.role as usize - 1];
+            edge.succeeded += 1;
+            edge.latency.record(now - r.arrival);
+            return self.call_ended(now, req, true, q);
+        }
         let cost = self.cost_of(req);
         let m = &mut self.metrics;
         m.succeeded += 1;
@@ -260,17 +397,23 @@ impl Simulation<'_> {
         m.latency.record(now - r.arrival);
         m.success_by_attempt[r.attempts as usize - 1] += 1;
         m.series.at(r.arrival).succeeded += 1;
-        let c = &mut self.client;
-        if !c.guards.is_empty() {
-            let x = *c.requests.extras(req);
-            c.guards.on_success(x.client, &x.ticket);
-        }
         self.request_ended(now, req);
     }
 
     /// The request fails for `reason`.
-    pub(super) fn fail(&mut self, now: Nanos, req: u32, reason: FailureReason) {
-        let arrival = self.client.requests.get(req).arrival;
+    pub(super) fn fail(
+        &mut self,
+        now: Nanos,
+        req: u32,
+        reason: FailureReason,
+        q: &mut EventQueue<Event>,
+    ) {
+        let r = self.client.requests.get(req);
+        if r.role != 0 {
+            self.metrics.edges[r.role as usize - 1].failed[reason as usize] += 1;
+            return self.call_ended(now, req, false, q);
+        }
+        let arrival = r.arrival;
         self.metrics.failed[reason as usize] += 1;
         self.metrics.series.at(arrival).failed += 1;
         self.request_ended(now, req);

@@ -28,6 +28,7 @@
 //! every timeout and cancelling most, at a fraction of the heap traffic.
 
 mod billing;
+mod calls;
 mod client;
 mod event;
 mod network;
@@ -46,6 +47,7 @@ use crate::outcome::Outcome;
 use crate::policy::Policy;
 use crate::scenario::Scenario;
 use crate::workers::Job;
+use calls::Graph;
 use client::Client;
 use network::Network;
 use service::Service;
@@ -67,6 +69,18 @@ pub(crate) mod purpose {
     pub const REQUESTS: u64 = 5;
     /// The client guards' own draws.
     pub const GUARDS: u64 = 6;
+
+    /// Service `k` of a call graph (k ≥ 1; the entry draws from
+    /// [`SERVICE`]): purposes 8 to 8 + 31.
+    pub const fn service(k: u64) -> u64 {
+        if k == 0 { SERVICE } else { 8 + k }
+    }
+
+    /// Call edge `k` (role k ≥ 1) draws its jitter from this purpose and
+    /// its guards' draws from the next: purposes 64 + 2k and 65 + 2k.
+    pub const fn edge(k: u64) -> u64 {
+        64 + 2 * k
+    }
 }
 
 /// "No Retry-After header" in a response.
@@ -82,6 +96,8 @@ pub struct Simulation<'a> {
     network: Network<'a>,
     /// The services, by [`ServiceId`].
     services: Vec<Service<'a>>,
+    /// The calls in progress, when services call services.
+    graph: Option<Graph>,
     metrics: RunMetrics,
     /// Bin width.
     bin: Nanos,
@@ -106,15 +122,28 @@ impl<'a> Simulation<'a> {
         );
         metrics.priced = scenario.cost.is_some();
         metrics.contention = scenario.services[ENTRY as usize].contention;
+        let client = Client::new(scenario, policy, seed, replication);
+        let mut services: Vec<Service> = (scenario.services.iter().enumerate())
+            .map(|(k, config)| Service::new(config, k as u64, seed, replication))
+            .collect();
+        for role in &client.roles {
+            services[role.target as usize].cancels |= role.policy.cancel_on_timeout;
+        }
+        let graph = (services.len() > 1).then(|| {
+            metrics.add_graph(&scenario.service_names, &client.edge_names(scenario));
+            Graph::new(
+                scenario
+                    .services
+                    .iter()
+                    .map(|s| s.calls.as_ref().map_or(0, |c| c.to.len())),
+            )
+        });
         Self {
             source: Source::new(scenario, seed, replication),
-            client: Client::new(scenario, policy, seed, replication),
+            client,
             network: Network::new(&scenario.network, seed, replication),
-            services: scenario
-                .services
-                .iter()
-                .map(|config| Service::new(config, seed, replication))
-                .collect(),
+            services,
+            graph,
             metrics,
             bin: scenario.bin,
             next_gauge: scenario.bin,
@@ -146,15 +175,25 @@ impl<'a> Simulation<'a> {
         // Nothing happens after the last event: the gauges of the bin that
         // contains it are the final state.
         self.read_gauges(end.next_multiple_of(self.bin).max(self.bin));
+        let in_flight = self.in_flight();
         let m = &mut self.metrics;
+        if let Some(entry) = m.services.first() {
+            m.attempts_at_service = entry.reached;
+        }
         m.events = events;
         m.run_end = end;
-        m.unfinished = self.client.requests.live();
-        for r in self.client.requests.iter_live() {
+        m.unfinished = in_flight;
+        for r in self.client.requests.iter_live().filter(|r| r.role == 0) {
             m.series.at(r.arrival).failed += 1;
         }
-        m.guards = self.client.guards.report();
+        m.guards = self.client.roles[0].guards.report();
         self.metrics
+    }
+
+    /// The workload's requests in flight (calls between services are not
+    /// counted).
+    fn in_flight(&self) -> u64 {
+        self.client.requests.live() - self.graph.as_ref().map_or(0, |g| g.calls_live)
     }
 
     /// Records the gauges of every bin that ended at or before `now`: the
@@ -162,9 +201,10 @@ impl<'a> Simulation<'a> {
     #[cold]
     fn read_gauges(&mut self, now: Nanos) {
         while self.next_gauge <= now {
+            let in_flight = self.in_flight();
             let service = &self.services[ENTRY as usize];
             let bin = self.metrics.series.at(self.next_gauge - 1);
-            bin.in_flight = self.client.requests.live();
+            bin.in_flight = in_flight;
             bin.queue = service.queued();
             bin.in_service = service.busy();
             bin.tokens = service.tokens_at(self.next_gauge);

@@ -4,7 +4,7 @@
 
 use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
-use super::event::{ENTRY, Event};
+use super::event::{Event, ServiceId};
 use super::{NO_RETRY_AFTER, Simulation, purpose};
 use crate::distribution::Duration;
 use crate::faults::{Fault, Faults};
@@ -32,7 +32,7 @@ impl<'a> Network<'a> {
     }
 
     /// One message's one-way latency.
-    #[inline]
+    #[inline(always)]
     pub fn latency(&mut self) -> Nanos {
         self.latency.sample(&mut self.rng_latency)
     }
@@ -49,15 +49,16 @@ impl<'a> Network<'a> {
 }
 
 impl Simulation<'_> {
-    /// Sends attempt `generation` of `req` towards the entry service: it
+    /// Sends attempt `generation` of `req` towards service `svc`: it
     /// vanishes (drop), bounces back as a connection error (reset), or
     /// reaches the service one latency later (a hung one's answer will be
     /// lost).
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     pub(super) fn transmit(
         &mut self,
         now: Nanos,
+        svc: ServiceId,
         req: u32,
         generation: u32,
         deadline: Nanos,
@@ -90,7 +91,7 @@ impl Simulation<'_> {
                 q.schedule(
                     arrive,
                     Event::Reach {
-                        svc: ENTRY,
+                        svc,
                         req,
                         generation,
                         cost,
@@ -121,10 +122,9 @@ impl Simulation<'_> {
             return self.arm_timeout(req, q);
         }
         let t = at + self.network.latency();
-        let requests = &mut self.client.requests;
-        if t < requests.get(req).attempt_deadline {
-            if self.client.reads_retry_after && outcome == Outcome::RateLimited {
-                requests.extras_mut(req).retry_after = retry_after;
+        if t < self.client.requests.get(req).attempt_deadline {
+            if outcome == Outcome::RateLimited && self.client.role_of(req).reads_retry_after {
+                self.client.requests.extras_mut(req).retry_after = retry_after;
             }
             q.schedule(
                 t,

@@ -11,6 +11,7 @@ use super::event::{Event, ServiceId};
 use super::{NO_RETRY_AFTER, Simulation, purpose};
 use crate::faults::{OutageMode, outage_at};
 use crate::outcome::Outcome;
+use crate::scenario::graph::Calls;
 use crate::scenario::{CapacityDrop, ServiceConfig};
 use crate::token_bucket::{self, TokenBucket};
 use crate::workers::{Arrival, Job, Workers};
@@ -27,6 +28,9 @@ pub(super) struct Service<'a> {
     slowdown: f64,
     /// Service times.
     rng: SimRng,
+    /// Whether it drops an abandoned attempt it has not started
+    /// (`cancel_on_timeout` of a policy whose attempts it receives).
+    pub cancels: bool,
 }
 
 /// What a service does with an attempt that reaches it.
@@ -82,7 +86,8 @@ impl<'a> Service<'a> {
         (handling, lost)
     }
 
-    pub fn new(config: &'a ServiceConfig, seed: u64, replication: u64) -> Self {
+    /// Service `k` of the scenario, in `replication`.
+    pub fn new(config: &'a ServiceConfig, k: u64, seed: u64, replication: u64) -> Self {
         let w = &config.workers;
         Self {
             config,
@@ -93,7 +98,8 @@ impl<'a> Service<'a> {
             workers: Workers::new(w.concurrency, w.queue_limit),
             version: 0,
             slowdown: 1.0,
-            rng: stream(seed, replication, purpose::SERVICE),
+            cancels: false,
+            rng: stream(seed, replication, purpose::service(k)),
         }
     }
 
@@ -173,6 +179,12 @@ impl<'a> Service<'a> {
         self.slowdown = 1.0;
     }
 
+    /// The calls it makes for every attempt it serves.
+    #[inline]
+    pub fn calls(&self) -> Option<&'a Calls> {
+        self.config.calls.as_ref()
+    }
+
     /// Attempts waiting in the queue.
     pub fn queued(&self) -> u64 {
         self.workers.queued() as u64
@@ -202,9 +214,14 @@ impl Simulation<'_> {
         q: &mut EventQueue<Event>,
     ) {
         let (req, generation) = (job.request, job.generation);
-        self.metrics.attempts_at_service += 1;
+        if self.graph.is_none() {
+            self.metrics.attempts_at_service += 1;
+        } else {
+            // The entry's count is copied to `attempts_at_service` at the end.
+            self.metrics.services[svc as usize].reached += 1;
+        }
         let current = self.client.requests.is_current(req, generation);
-        if self.client.policy.cancel_on_timeout && !current {
+        if !current && self.services[svc as usize].cancels {
             self.metrics.cancelled += 1;
             return;
         }
@@ -228,9 +245,10 @@ impl Simulation<'_> {
     }
 
     /// A worker of `svc` serves `job` for `service_time`: it is done then,
-    /// and its answer leaves then.
+    /// and its answer leaves then (a service that makes calls answers when
+    /// they are done).
     #[inline]
-    fn serve(
+    pub(super) fn serve(
         &mut self,
         now: Nanos,
         svc: ServiceId,
@@ -248,6 +266,15 @@ impl Simulation<'_> {
                 cost: job.cost,
             },
         );
+        if self.makes_calls(svc) {
+            // When the answer leaves depends on the calls: arm the
+            // caller's timeout now (skipped by generation if the answer
+            // wins).
+            if self.client.requests.is_current(job.request, job.generation) {
+                self.arm_timeout(job.request, q);
+            }
+            return;
+        }
         self.respond(
             done,
             job.request,
@@ -258,8 +285,9 @@ impl Simulation<'_> {
         );
     }
 
-    /// A worker of `svc` finishes: the attempt is billed, and the worker
-    /// takes the next queued attempt.
+    /// A worker of `svc` finishes its own work: the attempt is billed, and
+    /// the worker takes the next queued attempt (or, at a service that
+    /// makes calls, makes them first).
     #[inline]
     pub(super) fn on_done(
         &mut self,
@@ -270,7 +298,15 @@ impl Simulation<'_> {
         cost: f32,
         q: &mut EventQueue<Event>,
     ) {
-        self.bill(now, req, generation, cost);
+        self.bill(now, svc, req, generation, cost);
+        if self.makes_calls(svc) {
+            let job = Job {
+                request: req,
+                generation,
+                cost,
+            };
+            return self.begin_calls(now, svc, job, q);
+        }
         if let Some((job, service_time)) = self.take_next(svc, Workers::finish) {
             self.serve(now, svc, job, service_time, q);
         }
@@ -284,7 +320,7 @@ impl Simulation<'_> {
     /// unstarted, and asks again with `finish` (the dropped job's worker is
     /// the one that takes the next).
     #[inline]
-    fn take_next(
+    pub(super) fn take_next(
         &mut self,
         svc: ServiceId,
         first: fn(&mut Workers) -> Option<Job>,
@@ -292,9 +328,7 @@ impl Simulation<'_> {
         let (client, service) = (&self.client, &mut self.services[svc as usize]);
         let mut next = first(&mut service.workers);
         while let Some(job) = next {
-            if !client.policy.cancel_on_timeout
-                || client.requests.is_current(job.request, job.generation)
-            {
+            if !service.cancels || client.requests.is_current(job.request, job.generation) {
                 return Some((job, service.service_time()));
             }
             self.metrics.cancelled += 1;
@@ -355,7 +389,7 @@ impl Simulation<'_> {
     ) {
         let outcome = self.services[svc as usize].write(version);
         let cost = self.cost_of(req);
-        self.bill(now, req, generation, cost);
+        self.bill(now, svc, req, generation, cost);
         self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
     }
 

@@ -7,6 +7,7 @@ use super::*;
 use crate::outcome::FailureReason;
 
 mod faults;
+mod graph;
 mod guards;
 mod services;
 mod timeline;
