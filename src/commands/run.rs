@@ -24,6 +24,7 @@ const RUN_FILES: &[&str] = &[
     "latency_cdf.png",
     "attempts.png",
     "cost.png",
+    "tiers.png",
 ];
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
@@ -108,6 +109,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
                 stdout,
                 "\n{}",
                 report::markdown::metastability_note(&summary).replace('*', "")
+            )?;
+        }
+        if let Some(t) = report::markdown::services_table(&summary) {
+            write!(
+                stdout,
+                "\nServices (load: attempts reaching each per request that entered the graph):\n\n{t}"
             )?;
         }
         if let Some(cost) = report::markdown::cost_table(&summary) {

@@ -4,11 +4,14 @@
 use rayon::prelude::*;
 use retrysim_engine::time::nanos_to_secs;
 use retrysim_model::Histogram;
-use retrysim_model::{ByMetric, RunMetrics, Scalars, Scenario, run_replication};
+use retrysim_model::{
+    ByMetric, EdgeScalars, RunMetrics, Scalars, Scenario, ServiceScalars, run_replication,
+};
 
 use crate::stats::Stat;
 use crate::summary::{
-    MetastableInfo, PolicySummary, RecoveryInfo, SeriesSum, Summary, TriggerInfo,
+    EdgeSummary, MetastableInfo, PolicySummary, RecoveryInfo, SeriesSum, ServiceSummary, Summary,
+    TriggerInfo,
 };
 
 /// Runs every policy of `scenario` for `scenario.replications()` replications
@@ -95,11 +98,31 @@ struct Accumulator {
     per_replication: Vec<Scalars>,
     series: SeriesSum,
     latency: Option<Histogram>,
+    /// A call graph's services and edges: names, then one row of figures
+    /// per replication.
+    services: Vec<(String, Vec<ServiceScalars>)>,
+    edges: Vec<(String, String, Vec<EdgeScalars>)>,
 }
 
 impl Accumulator {
     fn add(&mut self, scenario: &Scenario, m: RunMetrics) {
         self.per_replication.push(m.scalars(*scenario.recovery()));
+        if self.services.is_empty() {
+            self.services = m
+                .services
+                .iter()
+                .map(|s| (s.name.clone(), Vec::new()))
+                .collect();
+            self.edges = (m.edges.iter())
+                .map(|e| (e.from.clone(), e.to.clone(), Vec::new()))
+                .collect();
+        }
+        for (acc, s) in self.services.iter_mut().zip(&m.services) {
+            acc.1.push(s.scalars(m.arrivals));
+        }
+        for (acc, e) in self.edges.iter_mut().zip(&m.edges) {
+            acc.2.push(e.scalars(m.arrivals));
+        }
         self.series.add(&m.series.bins);
         match &mut self.latency {
             Some(h) => h.merge(&m.latency),
@@ -118,6 +141,35 @@ impl Accumulator {
             per_replication: self.per_replication,
             series: self.series.mean(reps, bin_s, bins),
             latency: self.latency.unwrap_or_default(),
+            services: (self.services.into_iter())
+                .map(|(name, rows)| {
+                    let stat = |f: fn(&ServiceScalars) -> Option<f64>| {
+                        Stat::of(&rows.iter().map(f).collect::<Vec<_>>())
+                    };
+                    ServiceSummary {
+                        name,
+                        load: stat(|s| s.load),
+                        reached: stat(|s| s.reached),
+                        failed_share: stat(|s| s.failed_share),
+                    }
+                })
+                .collect(),
+            edges: (self.edges.into_iter())
+                .map(|(from, to, rows)| {
+                    let stat = |f: fn(&EdgeScalars) -> Option<f64>| {
+                        Stat::of(&rows.iter().map(f).collect::<Vec<_>>())
+                    };
+                    EdgeSummary {
+                        from,
+                        to,
+                        calls_per_request: stat(|e| e.calls_per_request),
+                        success_rate: stat(|e| e.success_rate),
+                        attempts_per_call: stat(|e| e.attempts_per_call),
+                        latency_p50_s: stat(|e| e.latency_p50_s),
+                        latency_p99_s: stat(|e| e.latency_p99_s),
+                    }
+                })
+                .collect(),
         }
     }
 }

@@ -89,6 +89,45 @@ pub struct PolicySummary {
     /// Latency of every success of every replication, pooled.
     #[serde(skip)]
     pub latency: Histogram,
+    /// Per service of a call graph, the entry first (empty for one service).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceSummary>,
+    /// Per call edge of a call graph (empty for one service).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<EdgeSummary>,
+}
+
+/// One service's figures over replications (docs/model.md §12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    /// The service's name.
+    pub name: String,
+    /// Attempts that reached it per request that entered the graph.
+    pub load: Stat,
+    /// Attempts that reached it.
+    pub reached: Stat,
+    /// Share of the attempts it answered that failed because a call failed
+    /// (no value for a service that makes no calls).
+    pub failed_share: Stat,
+}
+
+/// One call edge's figures over replications.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EdgeSummary {
+    /// The calling service.
+    pub from: String,
+    /// The called service.
+    pub to: String,
+    /// Calls per request that entered the graph.
+    pub calls_per_request: Stat,
+    /// Share of calls that succeeded.
+    pub success_rate: Stat,
+    /// Attempts per call.
+    pub attempts_per_call: Stat,
+    /// Median latency of successful calls, in seconds.
+    pub latency_p50_s: Stat,
+    /// 99th percentile latency of successful calls, in seconds.
+    pub latency_p99_s: Stat,
 }
 
 impl PolicySummary {

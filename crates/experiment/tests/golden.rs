@@ -47,3 +47,11 @@ fn golden_metastable() {
 fn golden_closed_contention() {
     insta::assert_snapshot!(summary_json("closed-contention.json"));
 }
+
+/// A call graph: sequence and parallel calls, an inherited and an own
+/// call policy, guards per edge, a propagated deadline, a downstream
+/// outage and a bounded queue.
+#[test]
+fn golden_call_graph() {
+    insta::assert_snapshot!(summary_json("call-graph.json"));
+}

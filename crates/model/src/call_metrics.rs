@@ -48,3 +48,63 @@ impl EdgeRun {
         self.failed.iter().sum()
     }
 }
+
+/// One service's figures in one replication (`None`: no value, e.g. no
+/// request arrived).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ServiceScalars {
+    /// Attempts that reached it per request that entered the graph: the
+    /// amplification at this tier.
+    pub load: Option<f64>,
+    /// Attempts that reached it.
+    pub reached: Option<f64>,
+    /// A service that makes calls: share of the attempts it answered that
+    /// failed because a call failed (`None` for one that makes none).
+    pub failed_share: Option<f64>,
+}
+
+/// One call edge's figures in one replication.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EdgeScalars {
+    /// Calls made per request that entered the graph.
+    pub calls_per_request: Option<f64>,
+    /// Share of calls that succeeded.
+    pub success_rate: Option<f64>,
+    /// Attempts per call (the edge's own amplification).
+    pub attempts_per_call: Option<f64>,
+    /// Median latency of successful calls, in seconds.
+    pub latency_p50_s: Option<f64>,
+    /// 99th percentile latency of successful calls, in seconds.
+    pub latency_p99_s: Option<f64>,
+}
+
+impl ServiceRun {
+    /// Its figures, given the requests that entered the graph.
+    pub fn scalars(&self, arrivals: u64) -> ServiceScalars {
+        let answered: u64 = self.answered.iter().sum();
+        let failed = answered - self.answered[Outcome::Success as usize];
+        ServiceScalars {
+            load: share(self.reached, arrivals),
+            reached: Some(self.reached as f64),
+            failed_share: share(failed, answered),
+        }
+    }
+}
+
+impl EdgeRun {
+    /// Its figures, given the requests that entered the graph.
+    pub fn scalars(&self, arrivals: u64) -> EdgeScalars {
+        let secs = |q: f64| self.latency.quantile(q).map(|n| n as f64 / 1e9);
+        EdgeScalars {
+            calls_per_request: share(self.calls, arrivals),
+            success_rate: share(self.succeeded, self.calls),
+            attempts_per_call: share(self.attempts, self.calls),
+            latency_p50_s: secs(0.5),
+            latency_p99_s: secs(0.99),
+        }
+    }
+}
+
+fn share(x: u64, of: u64) -> Option<f64> {
+    (of > 0).then(|| x as f64 / of as f64)
+}

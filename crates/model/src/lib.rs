@@ -87,7 +87,7 @@ mod workload;
 
 pub use backoff::{Backoff, Curve};
 pub use budget::GuardReport;
-pub use call_metrics::{EdgeRun, ServiceRun};
+pub use call_metrics::{EdgeRun, EdgeScalars, ServiceRun, ServiceScalars};
 pub use histogram::Histogram;
 pub use metric::{ByMetric, METRICS, Metric, Scalars};
 pub use metrics::RunMetrics;

@@ -11,4 +11,12 @@ pub enum PlotError {
         /// What the library said.
         message: String,
     },
+    /// The results lack what the chart draws.
+    #[error("drawing {chart}: the results hold no {what}")]
+    Missing {
+        /// The chart.
+        chart: &'static str,
+        /// What is missing.
+        what: &'static str,
+    },
 }

@@ -21,6 +21,7 @@ mod outcomes;
 mod palette;
 mod results;
 mod sweep;
+mod tiers;
 mod timeline;
 
 pub use error::PlotError;
@@ -43,7 +44,7 @@ pub struct Chart {
 pub const SIZE: (u32, u32) = (1600, 1000);
 
 /// Renders every chart that applies to a run (`cost.png` only when the
-/// scenario is priced).
+/// scenario is priced, `tiers.png` only when its services call services).
 pub fn render_run(run: &StoredRun) -> Result<Vec<Chart>, PlotError> {
     let results = &Results::of(run);
     let mut charts = vec![
@@ -68,6 +69,12 @@ pub fn render_run(run: &StoredRun) -> Result<Vec<Chart>, PlotError> {
         charts.push(Chart {
             name: "cost.png".into(),
             png: cost::render(results)?,
+        });
+    }
+    if results.policies.iter().any(|p| !p.services.is_empty()) {
+        charts.push(Chart {
+            name: tiers::NAME.into(),
+            png: tiers::render(results)?,
         });
     }
     Ok(charts)

@@ -35,6 +35,9 @@ pub struct PolicyResults {
     pub cdf: Vec<CdfPoint>,
     /// Money-guard daily limit over all client instances, if guarded.
     pub money_limit: Option<f64>,
+    /// A call graph's services, the entry first, with their load (attempts
+    /// per request that entered); empty for one service.
+    pub services: Vec<(String, Stat)>,
 }
 
 impl PolicyResults {
@@ -98,6 +101,9 @@ impl Results {
                     .get(i)
                     .and_then(|p| p.budget.money.as_ref())
                     .map(|m| m.daily_limit * clients as f64),
+                services: (p.services.iter())
+                    .map(|s| (s.name.clone(), s.load.clone()))
+                    .collect(),
             })
             .collect();
         Results {

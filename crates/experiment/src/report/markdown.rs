@@ -162,6 +162,61 @@ pub fn metastability_table(summary: &Summary) -> Option<String> {
     Some(out)
 }
 
+/// The call graph's tables, for scenarios whose services call services:
+/// the load on every service (attempts per request that entered the graph:
+/// the amplification at each tier) by policy, then every edge's calls.
+pub fn services_table(summary: &Summary) -> Option<String> {
+    let first = summary.policies.first()?;
+    if first.services.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut head = vec!["policy".to_string()];
+    head.extend(first.services.iter().map(|s| format!("{} load", s.name)));
+    header(
+        &mut out,
+        &head.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    for p in &summary.policies {
+        let mut cells = vec![p.name.clone()];
+        cells.extend(p.services.iter().map(|s| number(&s.load, 2)));
+        row(&mut out, &cells);
+    }
+    out.push('\n');
+    header(
+        &mut out,
+        &[
+            "policy",
+            "call",
+            "calls / request",
+            "call success",
+            "attempts / call",
+            "p50 call latency",
+            "p99 call latency",
+            "answers failed by a call",
+        ],
+    );
+    for p in &summary.policies {
+        for e in &p.edges {
+            let caller = p.services.iter().find(|s| s.name == e.from);
+            row(
+                &mut out,
+                &[
+                    p.name.clone(),
+                    format!("{} → {}", e.from, e.to),
+                    number(&e.calls_per_request, 2),
+                    percent(&e.success_rate),
+                    number(&e.attempts_per_call, 2),
+                    seconds(&e.latency_p50_s),
+                    seconds(&e.latency_p99_s),
+                    caller.map_or("–".into(), |s| percent(&s.failed_share)),
+                ],
+            );
+        }
+    }
+    Some(out)
+}
+
 /// How the triggers and the metastability test read, in one paragraph.
 pub fn metastability_note(summary: &Summary) -> String {
     let rec = &summary.recovery;
@@ -307,6 +362,19 @@ pub fn render(summary: &Summary) -> String {
         out.push_str("## After the trigger\n\n");
         out.push_str(&metastability_note(summary));
         out.push_str("\n\n");
+        out.push_str(&t);
+        out.push('\n');
+    }
+
+    if let Some(t) = services_table(summary) {
+        out.push_str(
+            "## Services\n\nMean per replication. A service's *load* is the attempts that \
+             reached it per request that entered the graph: the amplification at that tier (with \
+             every tier retrying k times and the bottom failing, the bottom's load is k to the \
+             power of the tiers). A *call* is one request from a calling service to the one it \
+             calls, with its own retries; *answers failed by a call* is the share of the caller's \
+             answers that failed because one of its calls did.\n\n",
+        );
         out.push_str(&t);
         out.push('\n');
     }

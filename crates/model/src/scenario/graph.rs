@@ -212,7 +212,7 @@ pub(crate) fn compile(
     if let Some(cycle) = find_cycle(compiled) {
         let path: Vec<&str> = cycle.iter().map(|&s| names[s].as_str()).collect();
         errs.push(
-            format!("{}.calls.to", path_of(cycle[0])),
+            format!("{}.calls.to", path_of(cycle[cycle.len() - 2])),
             format!(
                 "the calls form a cycle ({}): a call graph must not loop back",
                 path.join(" → ")

@@ -1,0 +1,91 @@
+//! Call graphs from the command line (issue 14): each shipped call-graph
+//! scenario runs and tells its story, and a scenario with one service
+//! writes exactly what it wrote before call graphs existed.
+
+mod common;
+
+use common::{read, retrysim, text};
+use std::path::Path;
+
+fn run(file: &str, reps: &str, dir: &Path) -> String {
+    let o = retrysim(&["run", file, "-r", reps, "-o", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{file}: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&read(dir, "summary.json")).unwrap()
+}
+
+/// Policy `name`'s `field` of every service, in order.
+fn per_service(s: &serde_json::Value, name: &str, field: &str) -> Vec<f64> {
+    let p = (s["policies"].as_array().unwrap().iter())
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no policy {name}"));
+    (p["services"].as_array().unwrap().iter())
+        .map(|s| s[field]["mean"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn three_tier_amplification_costs_attempts_cubed_at_the_bottom_and_a_budget_far_less() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stdout = run("scenarios/three-tier-amplification.json", "2", tmp.path());
+    let s = summary(tmp.path());
+    assert_eq!(per_service(&s, "no-retries", "load"), [1.0, 1.0, 1.0]);
+    assert_eq!(
+        per_service(&s, "3-attempts-every-tier", "load"),
+        [3.0, 9.0, 27.0]
+    );
+    let budget = per_service(&s, "3-attempts-ratio-budget", "load");
+    assert!(budget[2] > 1.2 && budget[2] < 2.0, "{budget:?}");
+    let edges = &s["policies"][1]["edges"];
+    assert_eq!(edges[1]["from"], "orders");
+    assert_eq!(edges[1]["to"], "db");
+    assert_eq!(edges[1]["attempts_per_call"]["mean"], 3.0);
+    assert!(
+        stdout.contains("| policy | api load | orders load | db load |"),
+        "{stdout}"
+    );
+    let md = text(&read(tmp.path(), "summary.md"));
+    assert!(
+        md.contains("## Services") && md.contains("| 3-attempts-every-tier | orders → db |"),
+        "{md}"
+    );
+    let png = read(tmp.path(), "tiers.png");
+    assert_eq!(&png[1..4], b"PNG");
+    // The chart is redrawn from the folder to the same bytes.
+    std::fs::remove_file(tmp.path().join("tiers.png")).unwrap();
+    let o = retrysim(&["plot", tmp.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(read(tmp.path(), "tiers.png"), png);
+}
+
+#[test]
+fn a_single_service_scenario_has_no_service_tables_or_tier_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stdout = run("tests/data/tiny-spike.json", "1", tmp.path());
+    let s = summary(tmp.path());
+    assert!(s["policies"][0].get("services").is_none());
+    assert!(
+        s["scenario"].get("services").is_none(),
+        "the spec echo is unchanged"
+    );
+    assert!(!tmp.path().join("tiers.png").exists());
+    assert!(!stdout.contains("load |"));
+}
+
+#[test]
+fn a_bad_call_graph_is_refused_naming_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.json");
+    let text_in = std::fs::read_to_string("scenarios/three-tier-amplification.json")
+        .unwrap()
+        .replace(r#""calls": {"to": ["db"]}"#, r#""calls": {"to": ["api"]}"#);
+    std::fs::write(&file, text_in).unwrap();
+    let o = retrysim(&["validate", file.to_str().unwrap()]);
+    common::refused(
+        &o,
+        "services[0].calls.to: the calls form a cycle (api → orders → api)",
+    );
+}
