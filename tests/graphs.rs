@@ -89,3 +89,37 @@ fn a_bad_call_graph_is_refused_naming_the_field() {
         "services[0].calls.to: the calls form a cycle (api → orders → api)",
     );
 }
+
+#[test]
+fn replicas_gray_failure_needs_a_balancer_that_sees_load_or_retries_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = retrysim(&[
+        "sweep",
+        "scenarios/replicas-gray-failure.json",
+        "-r",
+        "2",
+        "-q",
+        "-o",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&read(tmp.path(), "sweep.json")).unwrap();
+    let cell = |balancer: &str, retry: &str, m: &str| -> f64 {
+        let c = (s["cells"].as_array().unwrap().iter())
+            .find(|c| {
+                c["params"]["service.replicas.balancer"]["kind"] == balancer
+                    && c["params"]["service.replicas.retry"] == retry
+            })
+            .unwrap_or_else(|| panic!("no cell {balancer} {retry}"));
+        c["policies"][0]["metrics"][m]["mean"].as_f64().unwrap()
+    };
+    for blind in ["round_robin", "random"] {
+        assert!(cell(blind, "any", "success_rate") < 0.99, "{blind}");
+        assert!(cell(blind, "different", "success_rate") > 0.995, "{blind}");
+        assert!(cell(blind, "different", "latency_p99_s") < cell(blind, "any", "latency_p99_s"));
+    }
+    for aware in ["least_outstanding", "power_of_choices"] {
+        assert!(cell(aware, "any", "success_rate") > 0.995, "{aware}");
+        assert!(cell(aware, "any", "amplification") < cell("round_robin", "any", "amplification"));
+    }
+}

@@ -158,10 +158,13 @@ pub fn of(scenario: &Scenario) -> Footprint {
         let tries = policy.max_attempts as f64;
         // In a call graph every entry attempt may cause calls at every tier
         // below, each with its own attempts: the worst path's product.
-        let tiers: f64 =
-            crate::scenario::graph::worst_fan_in(&scenario.services, policy.max_attempts)
-                .iter()
-                .sum();
+        let tiers: f64 = crate::scenario::graph::worst_fan_in(
+            &scenario.services,
+            &scenario.groups,
+            policy.max_attempts,
+        )
+        .iter()
+        .sum();
         attempts += requests * tries * tiers;
         // How long a request may live: its deadline, or its attempts'
         // timeouts and capped backoffs.

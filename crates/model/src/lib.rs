@@ -62,6 +62,7 @@
 #![deny(missing_docs)]
 
 mod backoff;
+mod balancer;
 mod budget;
 mod call_metrics;
 mod cost;

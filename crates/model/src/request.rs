@@ -50,6 +50,8 @@ pub struct Extras {
     pub client: u32,
     /// What the client's guards remember about the current attempt.
     pub(crate) ticket: Ticket,
+    /// The replica the current attempt went to (replicated services).
+    pub replica: u16,
 }
 
 /// A slab of requests addressed by `u32` slot numbers.

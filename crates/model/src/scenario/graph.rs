@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::error::Errors;
 use super::service::{ServiceConfig, ServiceSpec};
 use super::spec::PolicySpec;
+use crate::balancer::{Balancer, BalancerSpec};
 use crate::outcome::Outcome;
 use crate::policy::Policy;
 use crate::sim::ServiceId;
@@ -19,7 +20,53 @@ pub const MAX_SERVICES: usize = 32;
 /// Most calls one service makes per attempt it serves.
 pub const MAX_CALLS: usize = 16;
 /// Most call edges in the whole graph.
-pub const MAX_EDGES: usize = 64;
+pub const MAX_EDGES: usize = 63;
+
+/// Most replicas of one service.
+pub const MAX_REPLICAS: u32 = 16;
+/// Most service instances (replicas counted one by one) in a scenario.
+pub const MAX_INSTANCES: usize = 48;
+
+/// A service run as several replicas, each with its own limiter, queue,
+/// workers and outages, behind the callers' load balancers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicasSpec {
+    /// How many (1 to 16).
+    pub count: u32,
+    /// How each caller picks one (default round robin).
+    #[serde(default)]
+    pub balancer: BalancerSpec,
+    /// Where a retry goes: `any` replica the balancer picks (default), or
+    /// a `different` one from the previous attempt's.
+    #[serde(default)]
+    pub retry: RetryReplicaSpec,
+}
+
+/// Where a retry goes among the replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryReplicaSpec {
+    /// Wherever the balancer says.
+    #[default]
+    Any,
+    /// Anywhere but the replica of the previous attempt.
+    Different,
+}
+
+/// A logical service's replicas, validated: instances `first ..
+/// first + count` of the scenario's services.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Group {
+    /// Its first instance.
+    pub first: ServiceId,
+    /// Its replicas (1 without `replicas`).
+    pub count: u16,
+    /// How callers pick a replica.
+    pub balancer: Balancer,
+    /// A retry avoids the previous attempt's replica.
+    pub retry_elsewhere: bool,
+}
 
 /// The entry service's name when `service.name` is not given.
 pub const ENTRY_NAME: &str = "entry";
@@ -90,7 +137,7 @@ impl FailureStatusSpec {
 /// A service's calls, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Calls {
-    /// The services called, in order.
+    /// The services called (logical ids: indexes of [`Group`]s), in order.
     pub to: Vec<ServiceId>,
     /// All at once rather than one after the other.
     pub parallel: bool,
@@ -273,19 +320,29 @@ fn find_cycle(services: &[ServiceConfig]) -> Option<Vec<usize>> {
     None
 }
 
-/// The most attempts that can reach each service per attempt served at
-/// the entry, along the worst path: the product of every tier's
+/// The most attempts that can reach each logical service per attempt
+/// served at the entry, along the worst path: the product of every tier's
 /// `max_attempts` times its calls (what the resource estimate multiplies
 /// by). `compared` is the attempts of the policy under comparison.
-pub(crate) fn worst_fan_in(services: &[ServiceConfig], compared: u32) -> Vec<f64> {
-    let mut reach = vec![0.0f64; services.len()];
+pub(crate) fn worst_fan_in(
+    services: &[ServiceConfig],
+    groups: &[Group],
+    compared: u32,
+) -> Vec<f64> {
+    let n = groups.len();
+    let mut reach = vec![0.0f64; n];
     reach[0] = 1.0;
     // The graph is acyclic and small: relax it as often as it has services.
-    for _ in 0..services.len() {
-        let mut next = vec![0.0f64; services.len()];
+    for _ in 0..n {
+        let mut next = vec![0.0f64; n];
         next[0] = 1.0;
-        for (s, c) in services.iter().enumerate() {
-            let Some(calls) = &c.calls else { continue };
+        for (s, g) in groups.iter().enumerate() {
+            let Some(calls) = services
+                .get(g.first as usize)
+                .and_then(|c| c.calls.as_ref())
+            else {
+                continue;
+            };
             let attempts = calls.policy.as_ref().map_or(compared, |p| p.max_attempts) as f64;
             for &t in &calls.to {
                 next[t as usize] += reach[s] * attempts;
@@ -294,4 +351,63 @@ pub(crate) fn worst_fan_in(services: &[ServiceConfig], compared: u32) -> Vec<f64
         reach = next;
     }
     reach
+}
+
+/// Validates every service's `replicas` and expands the logical services
+/// into instances: each replica a copy of its service, named `name/i`.
+/// Returns the instances, the groups (one per logical service) and the
+/// instances' names.
+pub(crate) fn expand(
+    errs: &mut Errors,
+    specs: &[&ServiceSpec],
+    logical: Vec<ServiceConfig>,
+    names: &[String],
+) -> (Vec<ServiceConfig>, Vec<Group>, Vec<String>) {
+    let mut instances = Vec::new();
+    let mut groups = Vec::new();
+    let mut instance_names = Vec::new();
+    for (i, (config, spec)) in logical.into_iter().zip(specs).enumerate() {
+        let at = |f: &str| format!("{}.replicas.{f}", path_of(i));
+        let (count, balancer, retry_elsewhere) = match &spec.replicas {
+            None => (1, Balancer::RoundRobin, false),
+            Some(r) => {
+                errs.check((1..=MAX_REPLICAS).contains(&r.count), at("count"), || {
+                    format!("must be between 1 and {MAX_REPLICAS}, got {}", r.count)
+                });
+                if let BalancerSpec::PowerOfChoices { d } = r.balancer {
+                    errs.check(d >= 1 && d <= r.count.max(1), at("balancer.d"), || {
+                        format!("must be between 1 and the {} replicas, got {d}", r.count)
+                    });
+                }
+                let count = r.count.clamp(1, MAX_REPLICAS);
+                (
+                    count,
+                    r.balancer.compile(),
+                    r.retry == RetryReplicaSpec::Different,
+                )
+            }
+        };
+        groups.push(Group {
+            first: instances.len() as ServiceId,
+            count: count as u16,
+            balancer,
+            retry_elsewhere,
+        });
+        for k in 0..count {
+            instances.push(config.clone());
+            instance_names.push(if spec.replicas.is_some() {
+                format!("{}/{k}", names[i])
+            } else {
+                names[i].clone()
+            });
+        }
+    }
+    errs.check(instances.len() <= MAX_INSTANCES, "services", || {
+        format!(
+            "at most {MAX_INSTANCES} service instances (replicas counted one by one), got {}",
+            instances.len()
+        )
+    });
+    instances.truncate(MAX_INSTANCES);
+    (instances, groups, instance_names)
 }

@@ -53,9 +53,16 @@ pub struct Scenario {
     pub(crate) network: NetworkConfig,
     /// Cost per served attempt, if priced.
     pub(crate) cost: Option<CostModel>,
-    /// The services, by id; the workload calls service 0.
+    /// The service instances (every replica one), by id; the workload
+    /// calls logical service 0, whose first instance is 0.
     pub(crate) services: Vec<ServiceConfig>,
-    /// Their names, by id (`entry` unless `service.name` says otherwise).
+    /// The logical services (a replicated one is a group of instances),
+    /// by logical id: the targets of calls.
+    pub(crate) groups: Vec<graph::Group>,
+    /// The logical services' names, by logical id.
+    pub(crate) group_names: Vec<String>,
+    /// The instances' names, by id (`entry` unless `service.name` says
+    /// otherwise; a replica is `name/i`).
     pub(crate) service_names: Vec<String>,
     pub(crate) policies: Vec<Policy>,
 }

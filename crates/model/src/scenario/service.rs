@@ -5,7 +5,7 @@ use retrysim_engine::Nanos;
 use serde::{Deserialize, Serialize};
 
 use super::error::Errors;
-use super::graph::{Calls, CallsSpec};
+use super::graph::{Calls, CallsSpec, ReplicasSpec};
 use super::values::{DurationSpec, num_ok, secs, share};
 use super::workload::MAX_RATE;
 use crate::distribution::Duration;
@@ -24,6 +24,9 @@ pub struct ServiceSpec {
     /// (default none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<CallsSpec>,
+    /// Run as several replicas behind the callers' balancers (default one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<ReplicasSpec>,
     /// Token-bucket rate limiter in front of the workers (none if absent).
     #[serde(default)]
     pub limiter: Option<LimiterSpec>,

@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::graph::{CallModeSpec, CallsSpec, FailureStatusSpec};
+pub use super::graph::{
+    CallModeSpec, CallsSpec, FailureStatusSpec, ReplicasSpec, RetryReplicaSpec,
+};
 pub use super::metrics::{MetastableSpec, MetricsSpec};
 pub use super::network::{FaultsSpec, NetworkSpec};
 pub use super::policy::{DelayMultiplierSpec, PolicySpec};
@@ -20,6 +22,7 @@ pub use super::triggers::TriggerSpec;
 pub use super::values::DurationSpec;
 pub use super::workload::WorkloadSpec;
 pub use crate::backoff::BackoffSpec;
+pub use crate::balancer::BalancerSpec;
 pub use crate::budget::{
     AccountingSpec, AdaptiveThrottleSpec, BudgetSpec, CircuitBreakerSpec, GrpcThrottleSpec,
     MoneySpec, RatioSpec, RetryQuotaSpec,
@@ -152,20 +155,32 @@ impl ScenarioSpec {
         let network = s.network.compile(&mut errs);
         let cost = s.cost.as_ref().map(|c| c.compile(&mut errs));
         let mean_cost = cost.as_ref().map(CostModel::mean);
-        let mut service = s.service.compile(&mut errs, "service");
+        let mut services = vec![s.service.compile(&mut errs, "service")];
+        for (i, spec) in s.services.iter().enumerate() {
+            services.push(spec.compile(&mut errs, &format!("services[{i}]")));
+        }
+        let specs: Vec<&ServiceSpec> = std::iter::once(&s.service).chain(&s.services).collect();
+        let names = graph::compile(&mut errs, &specs, &mut services, mean_cost);
+        let (mut services, groups, service_names) =
+            graph::expand(&mut errs, &specs, services, &names);
         triggers::compile(
             &mut errs,
             &s.triggers,
             s.duration,
             &mut workload,
-            &mut service,
+            &mut services,
+            &groups,
+            &names,
         );
-        let mut services = vec![service];
-        for (i, spec) in s.services.iter().enumerate() {
-            services.push(spec.compile(&mut errs, &format!("services[{i}]")));
-        }
-        let specs: Vec<&ServiceSpec> = std::iter::once(&s.service).chain(&s.services).collect();
-        let service_names = graph::compile(&mut errs, &specs, &mut services, mean_cost);
+        let edges: usize = (services.iter())
+            .map(|c| c.calls.as_ref().map_or(0, |c| c.to.len()))
+            .sum();
+        errs.check(edges <= graph::MAX_EDGES, "services", || {
+            format!(
+                "at most {} calls in the whole graph, every replica of a calling service counted, got {edges}",
+                graph::MAX_EDGES
+            )
+        });
         let recovery = s
             .metrics
             .compile_recovery(&mut errs, &binning, &s.triggers, end_of_load);
@@ -228,6 +243,8 @@ impl ScenarioSpec {
             network,
             cost,
             services,
+            groups,
+            group_names: names,
             service_names,
             policies,
             spec: self,

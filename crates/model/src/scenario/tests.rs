@@ -358,7 +358,10 @@ fn the_estimate_counts_every_tier_of_a_call_graph() {
         .replace(r#""max_attempts": 3"#, r#""max_attempts": 4"#)
         .replace(r#"{"name": "a"}, "#, "");
     let s = Scenario::from_json(&text).unwrap();
-    assert_eq!(graph::worst_fan_in(&s.services, 4), [1.0, 4.0, 16.0]);
+    assert_eq!(
+        graph::worst_fan_in(&s.services, &s.groups, 4),
+        [1.0, 4.0, 16.0]
+    );
     let fp = crate::footprint::of(&s);
     let one = crate::footprint::of(
         &Scenario::from_json(
@@ -369,4 +372,56 @@ fn the_estimate_counts_every_tier_of_a_call_graph() {
         .unwrap(),
     );
     assert_eq!(fp.attempts, 21.0 * one.attempts);
+}
+
+#[test]
+fn replica_and_trigger_target_errors_name_the_field() {
+    let replicated = |replicas: &str| {
+        with_graph(
+            r#"{"to": ["db"]}"#,
+            &DB.replace(
+                r#""name": "db","#,
+                &format!(r#""name": "db", "replicas": {replicas},"#),
+            ),
+        )
+    };
+    let e = err(&replicated(r#"{"count": 0}"#));
+    assert!(
+        e.contains("services[0].replicas.count: must be between 1 and 16, got 0"),
+        "{e}"
+    );
+    let e = err(&replicated(
+        r#"{"count": 2, "balancer": {"kind": "power_of_choices", "d": 3}}"#,
+    ));
+    assert!(
+        e.contains("services[0].replicas.balancer.d: must be between 1 and the 2 replicas, got 3"),
+        "{e}"
+    );
+    let ok = Scenario::from_json(&replicated(r#"{"count": 3, "retry": "different"}"#)).unwrap();
+    assert_eq!(ok.service_names(), ["entry", "db/0", "db/1", "db/2"]);
+    assert_eq!(ok.groups[1].first, 1);
+    assert_eq!(ok.groups[1].count, 3);
+    let strike = |target: &str| {
+        replicated(r#"{"count": 3}"#).replacen(
+            r#""policies""#,
+            &format!(r#""triggers": [{{"kind": "outage", "start": 1, "duration": 2, "mode": "drop", {target}}}], "policies""#),
+            1,
+        )
+    };
+    let s = Scenario::from_json(&strike(r#""service": "db", "replica": 2"#)).unwrap();
+    let outages: Vec<usize> = s.services.iter().map(|c| c.outages.len()).collect();
+    assert_eq!(outages, [0, 0, 0, 1]);
+    let s = Scenario::from_json(&strike(r#""service": "db""#)).unwrap();
+    let outages: Vec<usize> = s.services.iter().map(|c| c.outages.len()).collect();
+    assert_eq!(outages, [0, 1, 1, 1]);
+    let e = err(&strike(r#""service": "dbb""#));
+    assert!(
+        e.contains(r#"triggers[0].service: no service is named "dbb""#),
+        "{e}"
+    );
+    let e = err(&strike(r#""service": "db", "replica": 3"#));
+    assert!(
+        e.contains("triggers[0].replica: must be below the service's 3 replicas"),
+        "{e}"
+    );
 }

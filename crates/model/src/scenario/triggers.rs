@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::Errors;
+use super::graph::Group;
 use super::service::{CapacityDrop, OutageModeSpec, ServiceConfig};
 use super::values::{num_ok, secs, share};
 use super::workload::{MAX_RATE, MAX_REQUESTS};
@@ -41,6 +42,12 @@ pub enum TriggerSpec {
         /// Factor on every service time drawn during the drop.
         #[serde(default = "one")]
         slowdown: f64,
+        /// The service it strikes, by name (default the entry).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<String>,
+        /// Only this replica of it (default every replica).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replica: Option<u32>,
     },
     /// Every attempt reaching the service fails as `mode` says.
     Outage {
@@ -50,6 +57,12 @@ pub enum TriggerSpec {
         duration: f64,
         /// How attempts fail.
         mode: OutageModeSpec,
+        /// The service it strikes, by name (default the entry).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<String>,
+        /// Only this replica of it (default every replica).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replica: Option<u32>,
     },
 }
 
@@ -79,18 +92,70 @@ impl TriggerSpec {
     }
 }
 
+/// The instances a capacity drop or outage strikes: every replica of the
+/// named service (the entry by default), or the one `replica`.
+fn targets(
+    errs: &mut Errors,
+    i: usize,
+    service: &Option<String>,
+    replica: Option<u32>,
+    groups: &[Group],
+    names: &[String],
+) -> std::ops::Range<usize> {
+    let g = match service {
+        None => 0,
+        Some(name) => match names.iter().position(|n| n == name) {
+            Some(g) => g,
+            None => {
+                errs.push(
+                    format!("triggers[{i}].service"),
+                    format!(
+                        "no service is named {name:?}; the services are {}",
+                        names
+                            .iter()
+                            .map(|n| format!("{n:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                return 0..0;
+            }
+        },
+    };
+    let Some(group) = groups.get(g) else {
+        return 0..0;
+    };
+    let first = group.first as usize;
+    match replica {
+        None => first..first + group.count as usize,
+        Some(r) if r < group.count as u32 => first + r as usize..first + r as usize + 1,
+        Some(r) => {
+            errs.push(
+                format!("triggers[{i}].replica"),
+                format!(
+                    "must be below the service's {} replicas (they count from 0), got {r}",
+                    group.count
+                ),
+            );
+            0..0
+        }
+    }
+}
+
 /// Validates `triggers` against a load of `duration` seconds and applies
 /// them: load spikes to the open workload's rate, outages and capacity drops
-/// (in time order; they may not overlap) to the service.
+/// (in time order; they may not overlap) to the service instances they
+/// strike (`groups` and `names` are the logical services).
 pub(crate) fn compile(
     errs: &mut Errors,
     triggers: &[TriggerSpec],
     duration: f64,
     workload: &mut Workload,
-    service: &mut ServiceConfig,
+    services: &mut [ServiceConfig],
+    groups: &[Group],
+    names: &[String],
 ) {
-    let concurrency = service.workers.concurrency;
-    let mut drops = Vec::new();
+    let mut drops: Vec<Vec<(usize, CapacityDrop)>> = vec![Vec::new(); services.len()];
     for (i, t) in triggers.iter().enumerate() {
         let at = |f: &str| format!("triggers[{i}].{f}");
         let (start_s, duration_s) = t.window();
@@ -128,8 +193,17 @@ pub(crate) fn compile(
                 }
             }
             TriggerSpec::CapacityDrop {
-                capacity, slowdown, ..
+                capacity,
+                slowdown,
+                ref service,
+                replica,
+                ..
             } => {
+                let targets = targets(errs, i, service, replica, groups, names);
+                let Some(service) = services.get(targets.start) else {
+                    continue;
+                };
+                let concurrency = service.workers.concurrency;
                 let capacity = share(errs, &at("capacity"), capacity);
                 errs.check(
                     num_ok(slowdown) && (1.0..=1000.0).contains(&slowdown),
@@ -147,29 +221,40 @@ pub(crate) fn compile(
                     at("capacity"),
                     || "a share of unbounded workers is still unbounded: set service.workers.concurrency, or use `slowdown`".into(),
                 );
-                drops.push((
-                    i,
-                    CapacityDrop {
+                let drop = CapacityDrop {
+                    start,
+                    end,
+                    concurrency: concurrency.map(|c| (c as f64 * capacity).round() as u64),
+                    slowdown,
+                };
+                for k in targets {
+                    drops[k].push((i, drop));
+                }
+            }
+            TriggerSpec::Outage {
+                mode,
+                ref service,
+                replica,
+                ..
+            } => {
+                for k in targets(errs, i, service, replica, groups, names) {
+                    services[k].outages.push(Outage {
                         start,
                         end,
-                        concurrency: concurrency.map(|c| (c as f64 * capacity).round() as u64),
-                        slowdown,
-                    },
-                ));
+                        mode: mode.compile(),
+                    });
+                }
             }
-            TriggerSpec::Outage { mode, .. } => service.outages.push(Outage {
-                start,
-                end,
-                mode: mode.compile(),
-            }),
         }
     }
-    drops.sort_by_key(|(_, d)| d.start);
-    for w in drops.windows(2) {
-        let ((_, a), (j, b)) = (&w[0], &w[1]);
-        errs.check(b.start >= a.end, format!("triggers[{j}].start"), || {
-            "capacity drops must not overlap: start this one after the previous one ends".into()
-        });
+    for (service, mut drops) in services.iter_mut().zip(drops) {
+        drops.sort_by_key(|(_, d)| d.start);
+        for w in drops.windows(2) {
+            let ((_, a), (j, b)) = (&w[0], &w[1]);
+            errs.check(b.start >= a.end, format!("triggers[{j}].start"), || {
+                "capacity drops must not overlap: start this one after the previous one ends".into()
+            });
+        }
+        service.capacity_drops = drops.into_iter().map(|(_, d)| d).collect();
     }
-    service.capacity_drops = drops.into_iter().map(|(_, d)| d).collect();
 }

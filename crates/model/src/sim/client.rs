@@ -7,12 +7,14 @@ use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 use super::event::{ENTRY, Event, ServiceId};
 use super::workload::Traits;
 use super::{NO_RETRY_AFTER, Simulation, purpose};
+use crate::balancer::Balancing;
 use crate::budget::{ClientGuards, RetryAdvice};
 use crate::outcome::{FailureReason, Outcome};
 use crate::policy::Policy;
 use crate::request::{Extras, Request, Requests};
 use crate::retry_after::RetryAfterPolicy;
 use crate::scenario::Scenario;
+use crate::scenario::graph::Group;
 
 /// Every client of the scenario: the requests in flight, and the roles
 /// that send them — the workload's client instances (role 0, running the
@@ -30,8 +32,14 @@ pub(super) struct Role<'a> {
     pub policy: &'a Policy,
     /// The policy's guards, per client instance.
     pub guards: ClientGuards,
-    /// The service this role's attempts go to.
+    /// The service this role's attempts go to (its first replica).
     pub target: ServiceId,
+    /// Its replicas.
+    pub replicas: u16,
+    /// The balancer over them (none for one replica).
+    balancing: Option<Balancing>,
+    /// A retry avoids the replica of the previous attempt.
+    retry_elsewhere: bool,
     /// A call edge whose attempts never outlive the caller's deadline.
     pub propagate_deadline: bool,
     /// Retry jitter.
@@ -48,18 +56,26 @@ pub(super) struct Role<'a> {
 }
 
 impl<'a> Role<'a> {
-    fn new(policy: &'a Policy, instances: u32, target: ServiceId, streams: [SimRng; 2]) -> Self {
+    fn new(policy: &'a Policy, instances: u32, target: Group, streams: [SimRng; 3]) -> Self {
         let reads_retry_after = policy.retry_after != RetryAfterPolicy::Ignore;
         let keeps_previous = policy.jitter.keeps_previous();
-        let [rng_jitter, rng_guards] = streams;
+        let [rng_jitter, rng_guards, rng_balancer] = streams;
+        let balancing =
+            (target.count > 1).then(|| Balancing::new(target.balancer, target.count, rng_balancer));
         Self {
             policy,
             guards: ClientGuards::new(&policy.guards, instances),
-            target,
+            target: target.first,
+            replicas: target.count,
+            uses_extras: !policy.guards.is_empty()
+                || keeps_previous
+                || reads_retry_after
+                || balancing.is_some(),
+            balancing,
+            retry_elsewhere: target.retry_elsewhere,
             propagate_deadline: false,
             rng_jitter,
             rng_guards,
-            uses_extras: !policy.guards.is_empty() || keeps_previous || reads_retry_after,
             keeps_previous,
             reads_retry_after,
         }
@@ -70,17 +86,18 @@ impl<'a> Client<'a> {
     /// The workload's client running `policy`, and a role for every call
     /// edge of the scenario (in the order of the services and their calls).
     pub fn new(scenario: &'a Scenario, policy: &'a Policy, seed: u64, replication: u64) -> Self {
-        let streams = |jitter, guards| {
+        let streams = |jitter, guards, balancer| {
             [
                 stream(seed, replication, jitter),
                 stream(seed, replication, guards),
+                stream(seed, replication, balancer),
             ]
         };
         let mut entry = Role::new(
             policy,
             scenario.clients,
-            ENTRY,
-            streams(purpose::JITTER, purpose::GUARDS),
+            scenario.groups[ENTRY as usize],
+            streams(purpose::JITTER, purpose::GUARDS, purpose::BALANCER),
         );
         entry.uses_extras |= scenario.cost.is_some();
         let mut roles = vec![entry];
@@ -89,14 +106,10 @@ impl<'a> Client<'a> {
                 continue;
             };
             for &to in &calls.to {
-                let k = roles.len() as u64;
+                let k = purpose::edge(roles.len() as u64);
                 let policy = calls.policy.as_ref().unwrap_or(policy);
-                let mut role = Role::new(
-                    policy,
-                    1,
-                    to,
-                    streams(purpose::edge(k), purpose::edge(k) + 1),
-                );
+                let target = scenario.groups[to as usize];
+                let mut role = Role::new(policy, 1, target, streams(k, k + 1, k + 2));
                 role.propagate_deadline = calls.propagate_deadline;
                 roles.push(role);
             }
@@ -109,11 +122,11 @@ impl<'a> Client<'a> {
 
     /// Every call edge's (caller, callee) names, in role order.
     pub fn edge_names(&self, scenario: &Scenario) -> Vec<(String, String)> {
-        let names = &scenario.service_names;
         let mut edges = Vec::new();
         for (s, service) in scenario.services.iter().enumerate() {
             for &to in service.calls.iter().flat_map(|c| &c.to) {
-                edges.push((names[s].clone(), names[to as usize].clone()));
+                let to = scenario.group_names[to as usize].clone();
+                edges.push((scenario.service_names[s].clone(), to));
             }
         }
         edges
@@ -198,7 +211,14 @@ impl Simulation<'_> {
                 return self.fail(now, req, reason, q);
             }
         }
-        let (policy, target, propagate) = (r.policy, r.target, r.propagate_deadline);
+        let (policy, mut target, propagate) = (r.policy, r.target, r.propagate_deadline);
+        if let Some(b) = &mut r.balancing {
+            let first = c.requests.get(req).attempts == 0;
+            let previous = c.requests.extras(req).replica;
+            let replica = b.pick((r.retry_elsewhere && !first).then_some(previous));
+            c.requests.extras_mut(req).replica = replica;
+            target += replica;
+        }
         let bin = self.metrics.series.index(now);
         let r = c.requests.get_mut(req);
         r.attempts += 1;
@@ -286,10 +306,14 @@ impl Simulation<'_> {
         } else {
             self.metrics.edges[role as usize - 1].outcomes[outcome as usize] += 1;
         }
-        let guards = &mut c.roles[role as usize].guards;
-        if !guards.is_empty() {
+        let r = &mut c.roles[role as usize];
+        if let Some(b) = &mut r.balancing {
+            b.ended(c.requests.extras(req).replica);
+        }
+        if !r.guards.is_empty() {
             let x = *c.requests.extras(req);
-            guards.on_outcome(x.client, now, &x.ticket, outcome, x.cost as f64);
+            r.guards
+                .on_outcome(x.client, now, &x.ticket, outcome, x.cost as f64);
         }
         if outcome == Outcome::Success {
             self.succeed(now, req, q);

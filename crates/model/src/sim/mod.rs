@@ -76,10 +76,14 @@ pub(crate) mod purpose {
         if k == 0 { SERVICE } else { 8 + k }
     }
 
-    /// Call edge `k` (role k ≥ 1) draws its jitter from this purpose and
-    /// its guards' draws from the next: purposes 64 + 2k and 65 + 2k.
+    /// The workload's client's load balancer, when the entry has replicas.
+    pub const BALANCER: u64 = 7;
+
+    /// Call edge `k` (role k ≥ 1, k ≤ 63) draws its jitter from this
+    /// purpose, its guards' draws from the next and its balancer's from the
+    /// one after: purposes 64 + 3k to 66 + 3k.
     pub const fn edge(k: u64) -> u64 {
-        64 + 2 * k
+        64 + 3 * k
     }
 }
 
@@ -127,7 +131,9 @@ impl<'a> Simulation<'a> {
             .map(|(k, config)| Service::new(config, k as u64, seed, replication))
             .collect();
         for role in &client.roles {
-            services[role.target as usize].cancels |= role.policy.cancel_on_timeout;
+            for replica in 0..role.replicas {
+                services[(role.target + replica) as usize].cancels |= role.policy.cancel_on_timeout;
+            }
         }
         let graph = (services.len() > 1).then(|| {
             metrics.add_graph(&scenario.service_names, &client.edge_names(scenario));

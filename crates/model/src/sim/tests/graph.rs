@@ -200,3 +200,85 @@ fn a_caller_holds_its_worker_until_its_calls_are_done() {
     // First: 0.01 + 0.01 + 1 + 0.01 + 0.01; the second starts at 1.03.
     assert_eq!(m.latency.max(), Some(2 * S + 60 * MS));
 }
+
+/// A batch of `n` requests against two replicas of the entry, replica 1
+/// failing every attempt with a 5xx.
+fn two_replicas(n: u32, attempts: u32, balancer: &str, retry: &str) -> RunMetrics {
+    let text = format!(
+        r#"{{"name": "t", "duration": 100, "drain": 100, "workload": {},
+            "service": {{"workers": {{"service_time": {{"kind": "constant", "value": 0.01}}}},
+                        "replicas": {{"count": 2, "balancer": {balancer}, "retry": "{retry}"}}}},
+            "triggers": [{{"kind": "outage", "start": 0, "duration": 1000, "mode": "error",
+                           "replica": 1}}],
+            "policies": [{{"name": "p", "max_attempts": {attempts}}}]}}"#,
+        batch(n)
+    );
+    let s = Scenario::from_json(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    run_replication(&s, 0, 0)
+}
+
+#[test]
+fn random_retries_over_two_replicas_with_one_down_succeed_with_one_minus_a_half_to_the_attempts() {
+    let n = 20_000;
+    for k in 1..=4u32 {
+        let m = two_replicas(n, k, r#"{"kind": "random"}"#, "any");
+        let p = m.succeeded as f64 / n as f64;
+        let expected = 1.0 - 0.5f64.powi(k as i32);
+        // Binomial: 4 standard deviations.
+        let sd = (expected * (1.0 - expected) / n as f64).sqrt();
+        assert!(
+            (p - expected).abs() < 4.0 * sd + 1e-12,
+            "k = {k}: {p} vs {expected}"
+        );
+        assert_eq!(m.services.len(), 2);
+        assert_eq!(m.services[0].name, "entry/0");
+    }
+    // Retrying on a different replica always reaches the healthy one.
+    let m = two_replicas(1000, 2, r#"{"kind": "random"}"#, "different");
+    assert_eq!(m.succeeded, 1000);
+    let m = two_replicas(1000, 1, r#"{"kind": "random"}"#, "different");
+    assert!(m.succeeded < 600 && m.succeeded > 400, "{}", m.succeeded);
+}
+
+#[test]
+fn round_robin_alternates_replicas_request_by_request() {
+    // Requests alternate 0, 1, 0, 1: half of them meet the failing one.
+    let m = two_replicas(10, 1, r#"{"kind": "round_robin"}"#, "any");
+    assert_eq!(m.succeeded, 5);
+    assert_eq!((m.services[0].reached, m.services[1].reached), (5, 5));
+    // A retry in turn may land on the failing one again; one sent
+    // elsewhere cannot.
+    let m = two_replicas(10, 2, r#"{"kind": "round_robin"}"#, "any");
+    assert!(m.succeeded < 10 && m.succeeded > 5, "{}", m.succeeded);
+    let m = two_replicas(10, 2, r#"{"kind": "round_robin"}"#, "different");
+    assert_eq!(m.succeeded, 10);
+    // Each request succeeds on replica 0 once; each that met replica 1
+    // first sent one retry.
+    assert_eq!(m.services[0].reached, 10);
+    assert_eq!(m.attempts, 10 + m.services[1].reached);
+}
+
+#[test]
+fn least_outstanding_sends_work_away_from_a_slow_replica() {
+    // Replica 1 is ten times slower (a gray failure): least outstanding
+    // sends it far fewer attempts than round robin's half.
+    let run = |balancer: &str| {
+        let text = format!(
+            r#"{{"name": "t", "duration": 20, "drain": 20,
+                "workload": {{"kind": "open", "rate": [[0, 200]]}},
+                "service": {{"workers": {{"concurrency": 8, "service_time": {{"kind": "constant", "value": 0.01}}}},
+                            "replicas": {{"count": 2, "balancer": {{"kind": "{balancer}"}}}}}},
+                "triggers": [{{"kind": "capacity_drop", "start": 0, "duration": 100, "slowdown": 10,
+                               "replica": 1}}],
+                "policies": [{{"name": "p", "timeout": 5}}]}}"#
+        );
+        let s = Scenario::from_json(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        run_replication(&s, 0, 0)
+    };
+    let rr = run("round_robin");
+    let lo = run("least_outstanding");
+    let share = |m: &RunMetrics| m.services[1].reached as f64 / m.arrivals as f64;
+    assert!((share(&rr) - 0.5).abs() < 0.01, "{}", share(&rr));
+    assert!(share(&lo) < 0.3, "{}", share(&lo));
+    assert!(lo.latency.quantile(0.99) < rr.latency.quantile(0.99));
+}
