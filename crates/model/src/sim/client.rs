@@ -24,7 +24,42 @@ pub(super) struct Client<'a> {
     /// Requests in flight, of every role.
     pub requests: Requests,
     /// Role 0: the workload's client; then one per call edge.
-    pub roles: Vec<Role<'a>>,
+    pub roles: Roles<'a>,
+}
+
+/// The roles by number: the workload's client held inline (every event of
+/// a scenario without a call graph reads it: no indirection, no bounds
+/// check), the call edges after it.
+pub(super) struct Roles<'a> {
+    entry: Role<'a>,
+    edges: Vec<Role<'a>>,
+}
+
+impl<'a> Roles<'a> {
+    /// Role `i`.
+    #[inline(always)]
+    pub fn get(&self, i: u16) -> &Role<'a> {
+        if i == 0 {
+            &self.entry
+        } else {
+            &self.edges[i as usize - 1]
+        }
+    }
+
+    /// Role `i`, mutably.
+    #[inline(always)]
+    pub fn get_mut(&mut self, i: u16) -> &mut Role<'a> {
+        if i == 0 {
+            &mut self.entry
+        } else {
+            &mut self.edges[i as usize - 1]
+        }
+    }
+
+    /// Every role, the workload's client first.
+    pub fn iter(&self) -> impl Iterator<Item = &Role<'a>> {
+        std::iter::once(&self.entry).chain(&self.edges)
+    }
 }
 
 /// One client role: a policy, its guards and its random streams.
@@ -40,6 +75,9 @@ pub(super) struct Role<'a> {
     balancing: Option<Balancing>,
     /// A retry avoids the replica of the previous attempt.
     retry_elsewhere: bool,
+    /// Neither balances nor propagates deadlines: attempts go to `target`
+    /// on the policy's own deadline.
+    plain: bool,
     /// A call edge whose attempts never outlive the caller's deadline.
     pub propagate_deadline: bool,
     /// Retry jitter.
@@ -73,6 +111,7 @@ impl<'a> Role<'a> {
                 || balancing.is_some(),
             balancing,
             retry_elsewhere: target.retry_elsewhere,
+            plain: target.count == 1,
             propagate_deadline: false,
             rng_jitter,
             rng_guards,
@@ -100,23 +139,24 @@ impl<'a> Client<'a> {
             streams(purpose::JITTER, purpose::GUARDS, purpose::BALANCER),
         );
         entry.uses_extras |= scenario.cost.is_some();
-        let mut roles = vec![entry];
+        let mut edges: Vec<Role> = Vec::new();
         for service in &scenario.services {
             let Some(calls) = &service.calls else {
                 continue;
             };
             for &to in &calls.to {
-                let k = purpose::edge(roles.len() as u64);
+                let k = purpose::edge(edges.len() as u64 + 1);
                 let policy = calls.policy.as_ref().unwrap_or(policy);
                 let target = scenario.groups[to as usize];
                 let mut role = Role::new(policy, 1, target, streams(k, k + 1, k + 2));
                 role.propagate_deadline = calls.propagate_deadline;
-                roles.push(role);
+                role.plain &= !calls.propagate_deadline;
+                edges.push(role);
             }
         }
         Self {
             requests: Requests::default(),
-            roles,
+            roles: Roles { entry, edges },
         }
     }
 
@@ -135,7 +175,7 @@ impl<'a> Client<'a> {
     /// The role that sent `req`.
     #[inline]
     pub fn role_of(&self, req: u32) -> &Role<'a> {
-        &self.roles[self.requests.get(req).role as usize]
+        self.roles.get(self.requests.get(req).role)
     }
 }
 
@@ -144,7 +184,7 @@ impl Simulation<'_> {
     /// the metrics and by the guards.
     pub(super) fn new_request(&mut self, now: Nanos, t: Traits) -> u32 {
         let c = &mut self.client;
-        let role = &mut c.roles[0];
+        let role = &mut c.roles.entry;
         let extras = role.uses_extras.then_some(Extras {
             client: t.client,
             cost: t.cost,
@@ -176,7 +216,7 @@ impl Simulation<'_> {
     #[inline(never)]
     pub(super) fn new_call(&mut self, now: Nanos, role: u16) -> u32 {
         let c = &mut self.client;
-        let r = &mut c.roles[role as usize];
+        let r = c.roles.get_mut(role);
         let extras = r.uses_extras.then_some(Extras {
             previous_delay: r.policy.backoff.base,
             retry_after: NO_RETRY_AFTER,
@@ -201,7 +241,7 @@ impl Simulation<'_> {
     pub(super) fn start_attempt(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
         let c = &mut self.client;
         let role = c.requests.get(req).role;
-        let r = &mut c.roles[role as usize];
+        let r = c.roles.get_mut(role);
         if !r.guards.is_empty() {
             let x = c.requests.extras_mut(req);
             if let Err(reason) =
@@ -211,14 +251,7 @@ impl Simulation<'_> {
                 return self.fail(now, req, reason, q);
             }
         }
-        let (policy, mut target, propagate) = (r.policy, r.target, r.propagate_deadline);
-        if let Some(b) = &mut r.balancing {
-            let first = c.requests.get(req).attempts == 0;
-            let previous = c.requests.extras(req).replica;
-            let replica = b.pick((r.retry_elsewhere && !first).then_some(previous));
-            c.requests.extras_mut(req).replica = replica;
-            target += replica;
-        }
+        let (policy, target, plain) = (r.policy, r.target, r.plain);
         let bin = self.metrics.series.index(now);
         let r = c.requests.get_mut(req);
         r.attempts += 1;
@@ -229,9 +262,11 @@ impl Simulation<'_> {
         if let Some(d) = policy.deadline {
             deadline = deadline.min(r.arrival + d);
         }
-        if propagate {
-            deadline = deadline.min(self.caller_deadline(req));
-        }
+        let (target, deadline) = if plain {
+            (target, deadline)
+        } else {
+            self.route(req, role, deadline)
+        };
         let r = self.client.requests.get_mut(req);
         r.attempt_deadline = deadline;
         let (generation, bad) = (r.generation, r.bad);
@@ -243,6 +278,27 @@ impl Simulation<'_> {
             self.metrics.edges[role as usize - 1].attempts += 1;
         }
         self.transmit(now, target, req, generation, deadline, cost, bad, q);
+    }
+
+    /// Where a role that balances over replicas or propagates deadlines
+    /// sends the attempt of `req` being started, and its deadline, given
+    /// the one of its own policy.
+    #[cold]
+    fn route(&mut self, req: u32, role: u16, deadline: Nanos) -> (ServiceId, Nanos) {
+        let c = &mut self.client;
+        let r = c.roles.get_mut(role);
+        let (mut target, propagate) = (r.target, r.propagate_deadline);
+        if let Some(b) = &mut r.balancing {
+            let retry = c.requests.get(req).attempts > 1;
+            let previous = c.requests.extras(req).replica;
+            let replica = b.pick((r.retry_elsewhere && retry).then_some(previous));
+            c.requests.extras_mut(req).replica = replica;
+            target += replica;
+        }
+        if propagate {
+            return (target, deadline.min(self.caller_deadline(req)));
+        }
+        (target, deadline)
     }
 
     /// Schedules the current attempt's timeout unless already scheduled.
@@ -306,7 +362,7 @@ impl Simulation<'_> {
         } else {
             self.metrics.edges[role as usize - 1].outcomes[outcome as usize] += 1;
         }
-        let r = &mut c.roles[role as usize];
+        let r = c.roles.get_mut(role);
         if let Some(b) = &mut r.balancing {
             b.ended(c.requests.extras(req).replica);
         }
@@ -338,7 +394,7 @@ impl Simulation<'_> {
             return self.fail(now, req, FailureReason::NonRetryable, q);
         }
         let c = &mut self.client;
-        let role = &mut c.roles[c.requests.get(req).role as usize];
+        let role = c.roles.get_mut(c.requests.get(req).role);
         let policy = role.policy;
         if c.requests.get(req).attempts as u32 >= policy.max_attempts {
             return self.fail(now, req, FailureReason::AttemptsExhausted, q);
@@ -392,7 +448,7 @@ impl Simulation<'_> {
     /// what they charged for it, and the request fails for `reason`.
     fn give_up(&mut self, now: Nanos, req: u32, reason: FailureReason, q: &mut EventQueue<Event>) {
         let c = &mut self.client;
-        let guards = &mut c.roles[c.requests.get(req).role as usize].guards;
+        let guards = &mut c.roles.get_mut(c.requests.get(req).role).guards;
         if !guards.is_empty() {
             let x = c.requests.extras_mut(req);
             guards.retry_dropped(x.client, now, &mut x.ticket);
@@ -403,7 +459,7 @@ impl Simulation<'_> {
     fn succeed(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
         let r = *self.client.requests.get(req);
         let c = &mut self.client;
-        let guards = &mut c.roles[r.role as usize].guards;
+        let guards = &mut c.roles.get_mut(r.role).guards;
         if !guards.is_empty() {
             let x = *c.requests.extras(req);
             guards.on_success(x.client, &x.ticket);

@@ -130,7 +130,7 @@ impl<'a> Simulation<'a> {
         let mut services: Vec<Service> = (scenario.services.iter().enumerate())
             .map(|(k, config)| Service::new(config, k as u64, seed, replication))
             .collect();
-        for role in &client.roles {
+        for role in client.roles.iter() {
             for replica in 0..role.replicas {
                 services[(role.target + replica) as usize].cancels |= role.policy.cancel_on_timeout;
             }
@@ -192,7 +192,7 @@ impl<'a> Simulation<'a> {
         for r in self.client.requests.iter_live().filter(|r| r.role == 0) {
             m.series.at(r.arrival).failed += 1;
         }
-        m.guards = self.client.roles[0].guards.report();
+        m.guards = self.client.roles.get(0).guards.report();
         self.metrics
     }
 

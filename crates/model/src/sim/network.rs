@@ -105,6 +105,7 @@ impl Simulation<'_> {
     /// A service answers at `at`; the answer reaches the client one
     /// downlink latency later, unless the client has stopped waiting or the
     /// response is lost.
+    #[inline(always)]
     pub(super) fn respond(
         &mut self,
         at: Nanos,
