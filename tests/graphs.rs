@@ -123,3 +123,53 @@ fn replicas_gray_failure_needs_a_balancer_that_sees_load_or_retries_elsewhere() 
         assert!(cell(aware, "any", "amplification") < cell("round_robin", "any", "amplification"));
     }
 }
+
+#[test]
+fn hedging_cuts_the_tail_and_a_fixed_hedge_storms_at_a_load_no_hedge_survives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    run("scenarios/hedging.json", "2", &dir);
+    let s = summary(&dir);
+    let figure = |policy: &str, m: &str| -> f64 {
+        let p = (s["policies"].as_array().unwrap().iter())
+            .find(|p| p["name"] == policy)
+            .unwrap();
+        p["metrics"][m]["mean"].as_f64().unwrap()
+    };
+    assert!(figure("hedge-p95", "latency_p99_s") < 0.7 * figure("no-hedge", "latency_p99_s"));
+    let extra = figure("hedge-p95", "amplification") - 1.0;
+    assert!(
+        extra > 0.03 && extra < 0.1,
+        "a p95 hedge sends about 5 % more: {extra}"
+    );
+    assert!(figure("hedge-fixed-0.1s", "amplification") > figure("hedge-p95", "amplification"));
+    // At 300 requests/s the fixed hedge overloads the service; no hedge
+    // and the adaptive one do not.
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("scenarios/hedging.json").unwrap()).unwrap();
+    spec["sweep"] = serde_json::json!({"workload.rate": [[[0, 300]]]});
+    let file = tmp.path().join("hedging-300.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let out = tmp.path().join("sweep");
+    let o = retrysim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "-r",
+        "2",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let sw: serde_json::Value = serde_json::from_slice(&read(&out, "sweep.json")).unwrap();
+    let cell = &sw["cells"][0]["policies"];
+    let success = |i: usize| cell[i]["metrics"]["success_rate"]["mean"].as_f64().unwrap();
+    assert_eq!(cell[2]["name"], "hedge-fixed-0.1s");
+    assert!(
+        success(0) > 0.999 && success(1) > 0.999,
+        "{} {}",
+        success(0),
+        success(1)
+    );
+    assert!(success(2) < 0.6, "{}", success(2));
+}

@@ -129,6 +129,14 @@ impl Balancing {
         pick
     }
 
+    /// The replica for a hedged copy: picked like an attempt, avoiding
+    /// `avoid`, but not counted in flight (only an attempt's first copy is).
+    pub fn pick_uncounted(&mut self, avoid: Option<u16>) -> u16 {
+        let i = self.pick(avoid);
+        self.ended(i);
+        i
+    }
+
     /// A replica drawn uniformly, other than `avoid`.
     fn draw(&mut self, avoid: Option<u16>) -> u16 {
         let n = self.outstanding.len() as u16;

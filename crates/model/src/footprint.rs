@@ -155,7 +155,9 @@ pub fn of(scenario: &Scenario) -> Footprint {
     for policy in &scenario.policies {
         let (requests, in_flight_cap, users) = load(policy);
         requests_max = requests_max.max(requests);
-        let tries = policy.max_attempts as f64;
+        // A hedged attempt may send up to `max_copies` copies.
+        let copies = policy.hedge.as_ref().map_or(1, |h| h.max_copies) as f64;
+        let tries = policy.max_attempts as f64 * copies;
         // In a call graph every entry attempt may cause calls at every tier
         // below, each with its own attempts: the worst path's product.
         let tiers: f64 = crate::scenario::graph::worst_fan_in(

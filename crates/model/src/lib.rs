@@ -69,6 +69,7 @@ mod cost;
 mod distribution;
 mod faults;
 pub mod footprint;
+mod hedge;
 mod histogram;
 mod jitter;
 mod metric;

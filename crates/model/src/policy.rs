@@ -5,6 +5,7 @@ use retrysim_engine::{Nanos, SimRng};
 
 use crate::backoff::Backoff;
 use crate::budget::Guards;
+use crate::hedge::Hedge;
 use crate::jitter::Jitter;
 use crate::outcome::Outcome;
 use crate::retry_after::RetryAfterPolicy;
@@ -33,6 +34,8 @@ pub struct Policy {
     pub(crate) cancel_on_timeout: bool,
     /// Budgets and guards, per client instance, in the order they act.
     pub(crate) guards: Guards,
+    /// Hedged requests, if any.
+    pub(crate) hedge: Option<Hedge>,
 }
 
 impl Policy {
@@ -103,6 +106,7 @@ mod tests {
             delay_multiplier: [1.0; Outcome::ALL.len()],
             cancel_on_timeout: false,
             guards: Guards::default(),
+            hedge: None,
         };
         let mut rng = stream(1, 0, 3);
         let mut prev = S;

@@ -52,6 +52,12 @@ pub struct Extras {
     pub(crate) ticket: Ticket,
     /// The replica the current attempt went to (replicated services).
     pub replica: u16,
+    /// Hedging: when the current attempt's first copy was sent.
+    pub attempt_start: Nanos,
+    /// Hedging: copies of the current attempt sent.
+    pub copies_sent: u8,
+    /// Hedging: copies of the current attempt not yet answered.
+    pub copies_out: u8,
 }
 
 /// A slab of requests addressed by `u32` slot numbers.

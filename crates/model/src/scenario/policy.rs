@@ -8,6 +8,7 @@ use super::error::Errors;
 use super::values::{secs, within};
 use crate::backoff::BackoffSpec;
 use crate::budget::BudgetSpec;
+use crate::hedge::HedgeSpec;
 use crate::jitter::JitterSpec;
 use crate::outcome::Outcome;
 use crate::policy::Policy;
@@ -59,6 +60,10 @@ pub struct PolicySpec {
     /// Retry budgets and guards, per client instance (default none).
     #[serde(default)]
     pub budget: BudgetSpec,
+    /// Hedged requests: more copies of an attempt that is slow to answer
+    /// (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<HedgeSpec>,
 }
 
 /// Factors on the jittered delay, per failure kind (default 1 each).
@@ -156,6 +161,7 @@ impl PolicySpec {
             delay_multiplier,
             cancel_on_timeout: p.cancel_on_timeout,
             guards: p.budget.compile(errs, path, mean_cost),
+            hedge: p.hedge.as_ref().map(|h| h.compile(errs, &at)),
         }
     }
 }

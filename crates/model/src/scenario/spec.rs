@@ -28,6 +28,7 @@ pub use crate::budget::{
     MoneySpec, RatioSpec, RetryQuotaSpec,
 };
 pub use crate::cost::CostSpec;
+pub use crate::hedge::HedgeSpec;
 pub use crate::jitter::JitterSpec;
 pub use crate::retry_after::{BeyondCapSpec, RetryAfterSpec};
 

@@ -425,3 +425,31 @@ fn replica_and_trigger_target_errors_name_the_field() {
         "{e}"
     );
 }
+
+#[test]
+fn hedge_errors_name_the_field() {
+    let text = GOOD.replace(
+        r#"{"name": "a"}"#,
+        r#"{"name": "a", "hedge": {"delay": 0.1, "quantile": 1.5, "max_copies": 1, "budget_percent": -1}}"#,
+    );
+    let e = err(&text);
+    assert!(
+        e.contains("policies[0].hedge.quantile: must be a quantile strictly between 0 and 1"),
+        "{e}"
+    );
+    assert!(
+        e.contains("policies[0].hedge.max_copies: must be between 2 and 10"),
+        "{e}"
+    );
+    assert!(e.contains("policies[0].hedge.budget_percent"), "{e}");
+    let ok = GOOD.replace(
+        r#"{"name": "a"}"#,
+        r#"{"name": "a", "hedge": {"delay": 0.1}}"#,
+    );
+    let s = Scenario::from_json(&ok).unwrap();
+    let h = s.policies[0].hedge.as_ref().unwrap();
+    assert_eq!(
+        (h.delay, h.max_copies, h.cancel_losers, h.quantile),
+        (100_000_000, 2, false, None)
+    );
+}

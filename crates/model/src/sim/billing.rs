@@ -5,7 +5,7 @@
 use retrysim_engine::Nanos;
 
 use super::Simulation;
-use super::event::{ENTRY, ServiceId};
+use super::event::ServiceId;
 
 impl Simulation<'_> {
     /// Dollars one served attempt of `req` costs (0 when unpriced, without
@@ -32,7 +32,7 @@ impl Simulation<'_> {
         let m = &mut self.metrics;
         if !m.services.is_empty() {
             m.services[svc as usize].served += 1;
-            if svc != ENTRY {
+            if svc >= self.entry_replicas {
                 return; // only the entry's work is priced and counted as served
             }
         }

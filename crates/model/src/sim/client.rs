@@ -9,6 +9,7 @@ use super::workload::Traits;
 use super::{NO_RETRY_AFTER, Simulation, purpose};
 use crate::balancer::Balancing;
 use crate::budget::{ClientGuards, RetryAdvice};
+use crate::hedge::Hedging;
 use crate::outcome::{FailureReason, Outcome};
 use crate::policy::Policy;
 use crate::request::{Extras, Request, Requests};
@@ -75,6 +76,8 @@ pub(super) struct Role<'a> {
     balancing: Option<Balancing>,
     /// A retry avoids the replica of the previous attempt.
     retry_elsewhere: bool,
+    /// Hedged copies of slow attempts, if the policy hedges.
+    hedging: Option<Hedging>,
     /// Neither balances nor propagates deadlines: attempts go to `target`
     /// on the policy's own deadline.
     plain: bool,
@@ -108,10 +111,12 @@ impl<'a> Role<'a> {
             uses_extras: !policy.guards.is_empty()
                 || keeps_previous
                 || reads_retry_after
-                || balancing.is_some(),
+                || balancing.is_some()
+                || policy.hedge.is_some(),
             balancing,
             retry_elsewhere: target.retry_elsewhere,
-            plain: target.count == 1,
+            plain: target.count == 1 && policy.hedge.is_none(),
+            hedging: policy.hedge.as_ref().map(Hedging::new),
             propagate_deadline: false,
             rng_jitter,
             rng_guards,
@@ -208,6 +213,9 @@ impl Simulation<'_> {
         if !role.guards.is_empty() {
             role.guards.on_request(t.client, now);
         }
+        if let Some(h) = &mut role.hedging {
+            h.on_request();
+        }
         req
     }
 
@@ -233,6 +241,9 @@ impl Simulation<'_> {
         self.metrics.edges[role as usize - 1].calls += 1;
         if !r.guards.is_empty() {
             r.guards.on_request(0, now);
+        }
+        if let Some(h) = &mut r.hedging {
+            h.on_request();
         }
         req
     }
@@ -265,7 +276,7 @@ impl Simulation<'_> {
         let (target, deadline) = if plain {
             (target, deadline)
         } else {
-            self.route(req, role, deadline)
+            self.route(now, req, role, deadline, q)
         };
         let r = self.client.requests.get_mut(req);
         r.attempt_deadline = deadline;
@@ -283,8 +294,17 @@ impl Simulation<'_> {
     /// Where a role that balances over replicas or propagates deadlines
     /// sends the attempt of `req` being started, and its deadline, given
     /// the one of its own policy.
+    /// With hedging, the attempt's first copy is counted and the next
+    /// copy's timer set.
     #[cold]
-    fn route(&mut self, req: u32, role: u16, deadline: Nanos) -> (ServiceId, Nanos) {
+    fn route(
+        &mut self,
+        now: Nanos,
+        req: u32,
+        role: u16,
+        deadline: Nanos,
+        q: &mut EventQueue<Event>,
+    ) -> (ServiceId, Nanos) {
         let c = &mut self.client;
         let r = c.roles.get_mut(role);
         let (mut target, propagate) = (r.target, r.propagate_deadline);
@@ -295,10 +315,99 @@ impl Simulation<'_> {
             c.requests.extras_mut(req).replica = replica;
             target += replica;
         }
-        if propagate {
-            return (target, deadline.min(self.caller_deadline(req)));
+        let deadline = if propagate {
+            deadline.min(self.caller_deadline(req))
+        } else {
+            deadline
+        };
+        let c = &mut self.client;
+        if let Some(h) = &c.roles.get(role).hedging {
+            let at = now.saturating_add(h.delay());
+            let x = c.requests.extras_mut(req);
+            (x.attempt_start, x.copies_sent, x.copies_out) = (now, 1, 1);
+            if at < deadline {
+                let generation = c.requests.get(req).generation;
+                q.schedule(at, Event::Hedge { req, generation });
+            }
         }
         (target, deadline)
+    }
+
+    /// Hedging: attempt `generation` of `req` has waited its hedge delay
+    /// without an answer: another copy goes out, if the copies and the
+    /// budget allow, and the timer is set for the next.
+    #[cold]
+    pub(super) fn on_hedge(
+        &mut self,
+        now: Nanos,
+        req: u32,
+        generation: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        let c = &mut self.client;
+        if !c.requests.is_current(req, generation) {
+            return;
+        }
+        let role = c.requests.get(req).role;
+        let r = c.roles.get_mut(role);
+        let Some(h) = &mut r.hedging else { return };
+        let x = c.requests.extras_mut(req);
+        if x.copies_sent >= h.max_copies() || !h.may_send() {
+            return;
+        }
+        x.copies_sent += 1;
+        x.copies_out += 1;
+        let more = x.copies_sent < h.max_copies();
+        let next = now.saturating_add(h.delay());
+        let mut target = r.target;
+        if let Some(b) = &mut r.balancing {
+            target += b.pick_uncounted(Some(x.replica));
+        }
+        let (deadline, bad) = {
+            let r = c.requests.get(req);
+            (r.attempt_deadline, r.bad)
+        };
+        let bin = self.metrics.series.index(now);
+        if role == 0 {
+            self.metrics.attempts += 1;
+            self.metrics.series.bin(bin).attempts += 1;
+        } else {
+            self.metrics.edges[role as usize - 1].attempts += 1;
+        }
+        let cost = self.cost_of(req);
+        self.transmit(now, target, req, generation, deadline, cost, bad, q);
+        if more && next < deadline {
+            q.schedule(next, Event::Hedge { req, generation });
+        }
+    }
+
+    /// Hedging: a copy's answer. A failure while other copies are out is
+    /// counted and waited past; a success teaches the hedge delay. Returns
+    /// whether the attempt ends with this answer.
+    #[cold]
+    fn hedged_answer(&mut self, now: Nanos, req: u32, outcome: Outcome) -> bool {
+        let c = &mut self.client;
+        let role = c.requests.get(req).role;
+        let Some(h) = &mut c.roles.get_mut(role).hedging else {
+            return true;
+        };
+        let x = c.requests.extras_mut(req);
+        if outcome == Outcome::Success {
+            h.observe(now - x.attempt_start);
+            return true;
+        }
+        if x.copies_out <= 1 {
+            return true;
+        }
+        x.copies_out -= 1;
+        let bin = c.requests.get(req).attempt_bin as usize;
+        if role == 0 {
+            self.metrics.outcomes[outcome as usize] += 1;
+            self.metrics.series.bin(bin).outcomes[outcome as usize] += 1;
+        } else {
+            self.metrics.edges[role as usize - 1].outcomes[outcome as usize] += 1;
+        }
+        false
     }
 
     /// Schedules the current attempt's timeout unless already scheduled.
@@ -329,6 +438,9 @@ impl Simulation<'_> {
         q: &mut EventQueue<Event>,
     ) {
         if !self.client.requests.is_current(req, generation) {
+            return;
+        }
+        if !self.client.role_of(req).plain && !self.hedged_answer(now, req, outcome) {
             return;
         }
         // Only a 429 carries Retry-After, and only a policy that reads it

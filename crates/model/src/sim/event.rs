@@ -61,6 +61,13 @@ pub enum Event {
         /// How the attempt ended.
         outcome: Outcome,
     },
+    /// Hedging: the current attempt has waited its hedge delay.
+    Hedge {
+        /// Request slot.
+        req: u32,
+        /// The attempt's generation.
+        generation: u32,
+    },
     /// The attempt timeout fires.
     Timeout {
         /// Request slot.

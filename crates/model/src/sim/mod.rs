@@ -102,6 +102,8 @@ pub struct Simulation<'a> {
     services: Vec<Service<'a>>,
     /// The calls in progress, when services call services.
     graph: Option<Graph>,
+    /// The entry's replicas: instances `0 .. entry_replicas`.
+    entry_replicas: ServiceId,
     metrics: RunMetrics,
     /// Bin width.
     bin: Nanos,
@@ -131,8 +133,10 @@ impl<'a> Simulation<'a> {
             .map(|(k, config)| Service::new(config, k as u64, seed, replication))
             .collect();
         for role in client.roles.iter() {
+            let p = role.policy;
+            let cancels = p.cancel_on_timeout || p.hedge.as_ref().is_some_and(|h| h.cancel_losers);
             for replica in 0..role.replicas {
-                services[(role.target + replica) as usize].cancels |= role.policy.cancel_on_timeout;
+                services[(role.target + replica) as usize].cancels |= cancels;
             }
         }
         let graph = (services.len() > 1).then(|| {
@@ -150,6 +154,7 @@ impl<'a> Simulation<'a> {
             network: Network::new(&scenario.network, seed, replication),
             services,
             graph,
+            entry_replicas: scenario.groups[ENTRY as usize].count,
             metrics,
             bin: scenario.bin,
             next_gauge: scenario.bin,
@@ -183,8 +188,9 @@ impl<'a> Simulation<'a> {
         self.read_gauges(end.next_multiple_of(self.bin).max(self.bin));
         let in_flight = self.in_flight();
         let m = &mut self.metrics;
-        if let Some(entry) = m.services.first() {
-            m.attempts_at_service = entry.reached;
+        if !m.services.is_empty() {
+            let entry = &m.services[..self.entry_replicas as usize];
+            m.attempts_at_service = entry.iter().map(|s| s.reached).sum();
         }
         m.events = events;
         m.run_end = end;
@@ -208,12 +214,12 @@ impl<'a> Simulation<'a> {
     fn read_gauges(&mut self, now: Nanos) {
         while self.next_gauge <= now {
             let in_flight = self.in_flight();
-            let service = &self.services[ENTRY as usize];
+            let entry = &self.services[..self.entry_replicas as usize];
             let bin = self.metrics.series.at(self.next_gauge - 1);
             bin.in_flight = in_flight;
-            bin.queue = service.queued();
-            bin.in_service = service.busy();
-            bin.tokens = service.tokens_at(self.next_gauge);
+            bin.queue = entry.iter().map(Service::queued).sum();
+            bin.in_service = entry.iter().map(Service::busy).sum();
+            bin.tokens = entry.iter().map(|s| s.tokens_at(self.next_gauge)).sum();
             self.next_gauge += self.bin;
         }
     }
@@ -260,6 +266,7 @@ impl Process for Simulation<'_> {
                 generation,
                 outcome,
             } => self.on_response(now, req, generation, outcome, q),
+            Event::Hedge { req, generation } => self.on_hedge(now, req, generation, q),
             Event::Timeout { req, generation } => {
                 if self.client.requests.is_current(req, generation) {
                     self.end_attempt(now, req, Outcome::Timeout, NO_RETRY_AFTER, q);

@@ -282,3 +282,81 @@ fn least_outstanding_sends_work_away_from_a_slow_replica() {
     assert!(share(&lo) < 0.3, "{}", share(&lo));
     assert!(lo.latency.quantile(0.99) < rr.latency.quantile(0.99));
 }
+
+#[test]
+fn a_hedge_that_wins_answers_from_the_fast_replica() {
+    // Replica 0 is ten times slower (1 s instead of 0.1 s). Round robin
+    // sends the first copy there; after 0.2 s the hedge goes to replica 1
+    // and answers at 0.3 s. No network latency.
+    let run = |hedge: &str| {
+        let text = format!(
+            r#"{{"name": "t", "duration": 10, "drain": 10, "workload": {},
+                "service": {{"workers": {{"service_time": {{"kind": "constant", "value": 0.1}}}},
+                            "replicas": {{"count": 2}}}},
+                "triggers": [{{"kind": "capacity_drop", "start": 0, "duration": 100, "slowdown": 10,
+                               "replica": 0}}],
+                "policies": [{{"name": "p" {hedge}}}]}}"#,
+            batch(1)
+        );
+        run_replication(
+            &Scenario::from_json(&text).unwrap_or_else(|e| panic!("{e}")),
+            0,
+            0,
+        )
+    };
+    let plain = run("");
+    assert_eq!(plain.latency.max(), Some(S));
+    let hedged = run(r#", "hedge": {"delay": 0.2}"#);
+    assert_eq!(hedged.latency.max(), Some(300 * MS));
+    assert_eq!(hedged.attempts, 2, "both copies count as attempts");
+    assert_eq!(hedged.served, 2, "the losing copy is still served");
+    assert_eq!(hedged.outcomes[Outcome::Success as usize], 1);
+}
+
+#[test]
+fn losing_copies_still_queued_are_dropped_only_with_cancel_losers() {
+    // One worker, two requests at t = 0, 1 s each; both hedge at 0.5 s and
+    // their copies queue behind the second request.
+    let run = |cancel: bool| {
+        let policy =
+            format!(r#"{{"name": "p", "hedge": {{"delay": 0.5, "cancel_losers": {cancel}}}}}"#);
+        let service =
+            r#"{"workers": {"concurrency": 1, "service_time": {"kind": "constant", "value": 1}}}"#;
+        run_replication(&full(&batch(2), service, "", &policy), 0, 0)
+    };
+    let kept = run(false);
+    assert_eq!((kept.succeeded, kept.served, kept.cancelled), (2, 4, 0));
+    assert_eq!(kept.latency.max(), Some(2 * S));
+    assert_eq!(kept.duplicate_attempts, 2);
+    // At 2 s the worker frees before B's answer reaches its client: A's
+    // copy (A won at 1 s) is dropped, B's copy still looks wanted and is
+    // served.
+    let dropped = run(true);
+    assert_eq!(
+        (dropped.succeeded, dropped.served, dropped.cancelled),
+        (2, 3, 1)
+    );
+    assert_eq!(dropped.latency.max(), Some(2 * S));
+}
+
+#[test]
+fn a_failed_copy_waits_for_the_others_and_the_attempt_fails_with_the_last() {
+    // Two replicas, replica 1 down (5xx at once). The first copy goes to
+    // replica 0 (slow, 1 s); the hedge to replica 1 fails at once, and the
+    // attempt waits for the first copy: success at 1 s, one 5xx counted.
+    let text = format!(
+        r#"{{"name": "t", "duration": 10, "drain": 10, "workload": {},
+            "service": {{"workers": {{"service_time": {{"kind": "constant", "value": 1}}}},
+                        "replicas": {{"count": 2}}}},
+            "triggers": [{{"kind": "outage", "start": 0, "duration": 100, "mode": "error", "replica": 1}}],
+            "policies": [{{"name": "p", "hedge": {{"delay": 0.2, "max_copies": 3}}}}]}}"#,
+        batch(1)
+    );
+    let m = run_replication(&Scenario::from_json(&text).unwrap(), 0, 0);
+    assert_eq!(m.succeeded, 1);
+    assert_eq!(m.latency.max(), Some(S));
+    // Copies at 0, 0.2 (replica 1: 5xx) and 0.4 (replica 1 again: the
+    // hedge avoids only the first copy's replica).
+    assert_eq!(m.attempts, 3);
+    assert_eq!(m.outcomes[Outcome::ServerError as usize], 2);
+}
