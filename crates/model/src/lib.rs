@@ -76,6 +76,7 @@ mod metric;
 mod metrics;
 mod outcome;
 mod policy;
+mod queue_order;
 mod rate_curve;
 mod recovery;
 mod request;

@@ -1,6 +1,9 @@
-//! The service's worker pool: `concurrency` slots and a bounded FIFO queue.
+//! The service's worker pool: `concurrency` slots and a bounded queue,
+//! served in its [`QueueOrder`].
 
 use std::collections::VecDeque;
+
+use crate::queue_order::QueueOrder;
 
 /// One attempt admitted by the limiter, as the service knows it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,13 +27,16 @@ pub enum Arrival {
     Refused,
 }
 
-/// Workers serving jobs first come, first served.
+/// Workers serving jobs in the queue's order.
 #[derive(Debug, Clone)]
 pub struct Workers {
     concurrency: u64,
     queue_limit: usize,
     busy: u64,
     queue: VecDeque<Job>,
+    /// Newest first while more than this many wait (FIFO: never; LIFO:
+    /// always).
+    newest_above: usize,
 }
 
 impl Workers {
@@ -41,6 +47,23 @@ impl Workers {
             queue_limit: queue_limit.map_or(usize::MAX, |q| q as usize),
             busy: 0,
             queue: VecDeque::new(),
+            newest_above: usize::MAX,
+        }
+    }
+
+    /// The same pool serving its queue in `order`.
+    pub fn with_order(mut self, order: QueueOrder) -> Self {
+        self.newest_above = order.newest_above();
+        self
+    }
+
+    /// The next waiting job in the queue's order.
+    #[inline]
+    fn pop(&mut self) -> Option<Job> {
+        if self.queue.len() > self.newest_above {
+            self.queue.pop_back()
+        } else {
+            self.queue.pop_front()
         }
     }
 
@@ -67,7 +90,7 @@ impl Workers {
             self.busy -= 1;
             return None;
         }
-        match self.queue.pop_front() {
+        match self.pop() {
             Some(next) => Some(next),
             None => {
                 self.busy -= 1;
@@ -88,7 +111,7 @@ impl Workers {
         if self.busy >= self.concurrency {
             return None;
         }
-        let job = self.queue.pop_front()?;
+        let job = self.pop()?;
         self.busy += 1;
         Some(job)
     }
@@ -166,5 +189,36 @@ mod tests {
         for i in 0..10_000 {
             assert_eq!(w.arrive(job(i)), Arrival::Started);
         }
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    fn job(i: u32) -> Job {
+        Job {
+            request: i,
+            generation: 0,
+            cost: 0.0,
+        }
+    }
+
+    /// One worker busy, jobs 1..=5 queued, then each finish hands over one.
+    fn served(order: QueueOrder) -> Vec<u32> {
+        let mut w = Workers::new(Some(1), None).with_order(order);
+        w.arrive(job(0));
+        for i in 1..=5 {
+            assert_eq!(w.arrive(job(i)), Arrival::Queued);
+        }
+        std::iter::from_fn(|| w.finish().map(|j| j.request)).collect()
+    }
+
+    #[test]
+    fn each_order_serves_the_queue_as_it_says() {
+        assert_eq!(served(QueueOrder::Fifo), [1, 2, 3, 4, 5]);
+        assert_eq!(served(QueueOrder::Lifo), [5, 4, 3, 2, 1]);
+        // Newest first while more than 2 wait, then oldest first.
+        assert_eq!(served(QueueOrder::AdaptiveLifo(2)), [5, 4, 3, 1, 2]);
     }
 }

@@ -10,6 +10,7 @@ use super::values::{DurationSpec, num_ok, secs, share};
 use super::workload::MAX_RATE;
 use crate::distribution::Duration;
 use crate::faults::{Outage, OutageMode};
+use crate::queue_order::{QueueOrder, QueueOrderSpec};
 use crate::token_bucket::RetryAfterHeader;
 
 /// The rate-limited service.
@@ -133,6 +134,9 @@ pub struct WorkersSpec {
     /// Service time grows with the attempts already in service (default none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub congestion: Option<CongestionSpec>,
+    /// Which waiting attempt a free worker takes (default `fifo`).
+    #[serde(default, skip_serializing_if = "QueueOrderSpec::is_fifo")]
+    pub queue_order: QueueOrderSpec,
 }
 
 /// Overload slows every call down: each attempt's service time is its drawn
@@ -167,6 +171,8 @@ pub(crate) struct WorkersConfig {
     pub service_time: Duration,
     /// Nanoseconds added per other attempt in service at the start (0: none).
     pub congestion_slope: Nanos,
+    /// Which waiting attempt a free worker takes.
+    pub queue_order: QueueOrder,
 }
 
 /// A window in which the service has fewer workers or serves slower.
@@ -245,6 +251,7 @@ impl ServiceSpec {
                 queue_limit: None,
                 service_time: Duration::Constant(0),
                 congestion_slope: 0,
+                queue_order: QueueOrder::Fifo,
             },
         };
         ServiceConfig {
@@ -306,6 +313,7 @@ impl WorkersSpec {
             service_time: self
                 .service_time
                 .compile(errs, &format!("{path}.workers.service_time")),
+            queue_order: self.queue_order.compile(),
             congestion_slope: self.congestion.as_ref().map_or(0, |c| {
                 secs(
                     errs,

@@ -30,6 +30,7 @@ pub use crate::budget::{
 pub use crate::cost::CostSpec;
 pub use crate::hedge::HedgeSpec;
 pub use crate::jitter::JitterSpec;
+pub use crate::queue_order::QueueOrderSpec;
 pub use crate::retry_after::{BeyondCapSpec, RetryAfterSpec};
 
 use super::error::{Errors, ScenarioError};

@@ -453,3 +453,14 @@ fn hedge_errors_name_the_field() {
         (100_000_000, 2, false, None)
     );
 }
+
+#[test]
+fn a_capacity_drop_on_a_downstream_service_names_that_service_in_its_hint() {
+    let text = with_graph(r#"{"to": ["db"]}"#, DB).replacen(
+        r#""policies""#,
+        r#""triggers": [{"kind": "capacity_drop", "start": 1, "duration": 2, "capacity": 0.5, "service": "db"}], "policies""#,
+        1,
+    );
+    let e = err(&text);
+    assert!(e.contains("triggers[0].capacity: a share of unbounded workers is still unbounded: set services[0].workers.concurrency"), "{e}");
+}

@@ -199,6 +199,11 @@ pub(crate) fn compile(
                 replica,
                 ..
             } => {
+                let where_ = super::graph::path_of(
+                    (service.as_ref())
+                        .and_then(|n| names.iter().position(|m| m == n))
+                        .unwrap_or(0),
+                );
                 let targets = targets(errs, i, service, replica, groups, names);
                 let Some(service) = services.get(targets.start) else {
                     continue;
@@ -213,13 +218,13 @@ pub(crate) fn compile(
                 if service.contention {
                     errs.push(
                         format!("triggers[{i}]"),
-                        "a capacity drop needs a worker pool (service.workers), not a contended record".into(),
+                        format!("a capacity drop needs a worker pool ({where_}.workers), not a contended record"),
                     );
                 }
                 errs.check(
                     capacity >= 1.0 || concurrency.is_some(),
                     at("capacity"),
-                    || "a share of unbounded workers is still unbounded: set service.workers.concurrency, or use `slowdown`".into(),
+                    || format!("a share of unbounded workers is still unbounded: set {where_}.workers.concurrency, or use `slowdown`"),
                 );
                 let drop = CapacityDrop {
                     start,

@@ -26,6 +26,8 @@ pub(super) struct Client<'a> {
     pub requests: Requests,
     /// Role 0: the workload's client; then one per call edge.
     pub roles: Roles<'a>,
+    /// Whether any role hedges (answers then go through `hedged_answer`).
+    pub hedges: bool,
 }
 
 /// The roles by number: the workload's client held inline (every event of
@@ -161,6 +163,9 @@ impl<'a> Client<'a> {
         }
         Self {
             requests: Requests::default(),
+            hedges: std::iter::once(&entry)
+                .chain(&edges)
+                .any(|r| r.hedging.is_some()),
             roles: Roles { entry, edges },
         }
     }
@@ -440,7 +445,7 @@ impl Simulation<'_> {
         if !self.client.requests.is_current(req, generation) {
             return;
         }
-        if !self.client.role_of(req).plain && !self.hedged_answer(now, req, outcome) {
+        if self.client.hedges && !self.hedged_answer(now, req, outcome) {
             return;
         }
         // Only a 429 carries Retry-After, and only a policy that reads it

@@ -95,7 +95,7 @@ impl<'a> Service<'a> {
                 .limiter
                 .as_ref()
                 .map(|l| TokenBucket::new(l.rate, l.burst, l.header)),
-            workers: Workers::new(w.concurrency, w.queue_limit),
+            workers: Workers::new(w.concurrency, w.queue_limit).with_order(w.queue_order),
             version: 0,
             slowdown: 1.0,
             cancels: false,

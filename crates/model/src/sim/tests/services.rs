@@ -124,3 +124,31 @@ fn a_capacity_drop_removes_workers_and_slows_service_for_its_window() {
     let m = run_replication(&full(&batch(4), service, "", r#"{"name": "p"}"#), 0, 0);
     assert_eq!(m.last_end, 2 * S);
 }
+
+#[test]
+fn under_overload_lifo_serves_callers_still_waiting_and_fifo_serves_none() {
+    // Twice the load one worker can serve, callers wait 1.5 s: a FIFO queue
+    // grows until every request waits past its timeout; LIFO serves the
+    // newest. One is served per second, and it succeeds if it waited under
+    // 0.5 s: the newest of Poisson(2) arrivals did with probability
+    // 1 − e⁻¹, so about 0.63 / 2 ≈ 0.32 of the requests succeed.
+    let run = |order: &str| {
+        let service = format!(
+            r#"{{"workers": {{"concurrency": 1, "queue_order": {order},
+                             "service_time": {{"kind": "constant", "value": 1}}}}}}"#
+        );
+        let workload = r#"{"kind": "open", "rate": [[0, 2]]}"#;
+        let m = run_replication(
+            &full(workload, &service, "", r#"{"name": "p", "timeout": 1.5}"#),
+            0,
+            0,
+        );
+        m.succeeded as f64 / m.arrivals as f64
+    };
+    let fifo = run(r#"{"kind": "fifo"}"#);
+    let lifo = run(r#"{"kind": "lifo"}"#);
+    let adaptive = run(r#"{"kind": "adaptive_lifo", "above": 3}"#);
+    assert!(fifo < 0.05, "{fifo}");
+    assert!((lifo - 0.316).abs() < 0.05, "{lifo}");
+    assert!((adaptive - 0.316).abs() < 0.05, "{adaptive}");
+}
