@@ -65,6 +65,7 @@ mod backoff;
 mod balancer;
 mod budget;
 mod call_metrics;
+mod codel;
 mod cost;
 mod distribution;
 mod faults;

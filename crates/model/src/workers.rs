@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use retrysim_engine::Nanos;
+
 use crate::queue_order::QueueOrder;
 
 /// One attempt admitted by the limiter, as the service knows it.
@@ -37,6 +39,10 @@ pub struct Workers {
     /// Newest first while more than this many wait (FIFO: never; LIFO:
     /// always).
     newest_above: usize,
+    /// When each waiting job arrived, in queue order, kept only for CoDel.
+    stamps: Option<VecDeque<Nanos>>,
+    /// When the job last taken from the queue arrived.
+    taken_arrived: Nanos,
 }
 
 impl Workers {
@@ -48,6 +54,8 @@ impl Workers {
             busy: 0,
             queue: VecDeque::new(),
             newest_above: usize::MAX,
+            stamps: None,
+            taken_arrived: 0,
         }
     }
 
@@ -57,10 +65,31 @@ impl Workers {
         self
     }
 
+    /// The same pool remembering when each waiting job arrived
+    /// ([`Workers::taken_arrived`]).
+    pub fn with_stamps(mut self) -> Self {
+        self.stamps = Some(VecDeque::new());
+        self
+    }
+
+    /// When the job last taken from the queue arrived (with stamps).
+    pub fn taken_arrived(&self) -> Nanos {
+        self.taken_arrived
+    }
+
     /// The next waiting job in the queue's order.
-    #[inline]
+    #[inline(always)]
     fn pop(&mut self) -> Option<Job> {
-        if self.queue.len() > self.newest_above {
+        let newest = self.queue.len() > self.newest_above;
+        if let Some(stamps) = &mut self.stamps {
+            let stamp = if newest {
+                stamps.pop_back()
+            } else {
+                stamps.pop_front()
+            };
+            self.taken_arrived = stamp.unwrap_or(0);
+        }
+        if newest {
             self.queue.pop_back()
         } else {
             self.queue.pop_front()
@@ -69,12 +98,15 @@ impl Workers {
 
     /// A job arrives.
     #[inline]
-    pub fn arrive(&mut self, job: Job) -> Arrival {
+    pub fn arrive(&mut self, job: Job, now: Nanos) -> Arrival {
         if self.busy < self.concurrency {
             self.busy += 1;
             Arrival::Started
         } else if self.queue.len() < self.queue_limit {
             self.queue.push_back(job);
+            if let Some(stamps) = &mut self.stamps {
+                stamps.push_back(now);
+            }
             Arrival::Queued
         } else {
             Arrival::Refused
@@ -83,7 +115,7 @@ impl Workers {
 
     /// A job finishes; returns the queued job that takes its worker, if any
     /// (none while the pool is above a lowered concurrency).
-    #[inline]
+    #[inline(always)]
     pub fn finish(&mut self) -> Option<Job> {
         debug_assert!(self.busy > 0);
         if self.busy > self.concurrency {
@@ -142,19 +174,19 @@ mod tests {
     #[test]
     fn fills_workers_then_queue_then_refuses() {
         let mut w = Workers::new(Some(2), Some(1));
-        assert_eq!(w.arrive(job(0)), Arrival::Started);
-        assert_eq!(w.arrive(job(1)), Arrival::Started);
-        assert_eq!(w.arrive(job(2)), Arrival::Queued);
-        assert_eq!(w.arrive(job(3)), Arrival::Refused);
+        assert_eq!(w.arrive(job(0), 0), Arrival::Started);
+        assert_eq!(w.arrive(job(1), 0), Arrival::Started);
+        assert_eq!(w.arrive(job(2), 0), Arrival::Queued);
+        assert_eq!(w.arrive(job(3), 0), Arrival::Refused);
         assert_eq!((w.busy(), w.queued()), (2, 1));
     }
 
     #[test]
     fn queue_is_fifo_and_workers_free_up() {
         let mut w = Workers::new(Some(1), None);
-        w.arrive(job(0));
-        w.arrive(job(1));
-        w.arrive(job(2));
+        w.arrive(job(0), 0);
+        w.arrive(job(1), 0);
+        w.arrive(job(2), 0);
         assert_eq!(w.finish(), Some(job(1)));
         assert_eq!(w.finish(), Some(job(2)));
         assert_eq!(w.finish(), None);
@@ -165,14 +197,14 @@ mod tests {
     fn a_lowered_pool_drains_to_its_new_size_then_grows_back() {
         let mut w = Workers::new(Some(3), None);
         for i in 0..5 {
-            w.arrive(job(i));
+            w.arrive(job(i), 0);
         }
         w.set_concurrency(Some(1));
         // Two finishes free workers that are no longer there.
         assert_eq!(w.finish(), None);
         assert_eq!(w.finish(), None);
         assert_eq!(w.busy(), 1);
-        assert_eq!(w.arrive(job(5)), Arrival::Queued);
+        assert_eq!(w.arrive(job(5), 0), Arrival::Queued);
         assert_eq!(w.start_next(), None);
         // The last of the three takes the next queued job.
         assert_eq!(w.finish(), Some(job(3)));
@@ -187,7 +219,7 @@ mod tests {
     fn unbounded_pool_never_queues() {
         let mut w = Workers::new(None, Some(0));
         for i in 0..10_000 {
-            assert_eq!(w.arrive(job(i)), Arrival::Started);
+            assert_eq!(w.arrive(job(i), 0), Arrival::Started);
         }
     }
 }
@@ -207,9 +239,9 @@ mod order_tests {
     /// One worker busy, jobs 1..=5 queued, then each finish hands over one.
     fn served(order: QueueOrder) -> Vec<u32> {
         let mut w = Workers::new(Some(1), None).with_order(order);
-        w.arrive(job(0));
+        w.arrive(job(0), 0);
         for i in 1..=5 {
-            assert_eq!(w.arrive(job(i)), Arrival::Queued);
+            assert_eq!(w.arrive(job(i), 0), Arrival::Queued);
         }
         std::iter::from_fn(|| w.finish().map(|j| j.request)).collect()
     }

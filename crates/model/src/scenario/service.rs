@@ -8,6 +8,7 @@ use super::error::Errors;
 use super::graph::{Calls, CallsSpec, ReplicasSpec};
 use super::values::{DurationSpec, num_ok, secs, share};
 use super::workload::MAX_RATE;
+use crate::codel::{CodelConfig, CodelSpec};
 use crate::distribution::Duration;
 use crate::faults::{Outage, OutageMode};
 use crate::queue_order::{QueueOrder, QueueOrderSpec};
@@ -137,6 +138,10 @@ pub struct WorkersSpec {
     /// Which waiting attempt a free worker takes (default `fifo`).
     #[serde(default, skip_serializing_if = "QueueOrderSpec::is_fifo")]
     pub queue_order: QueueOrderSpec,
+    /// CoDel on the queue: refuse (503) attempts that waited too long while
+    /// waits stay long (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codel: Option<CodelSpec>,
 }
 
 /// Overload slows every call down: each attempt's service time is its drawn
@@ -173,6 +178,8 @@ pub(crate) struct WorkersConfig {
     pub congestion_slope: Nanos,
     /// Which waiting attempt a free worker takes.
     pub queue_order: QueueOrder,
+    /// CoDel on the queue, if any.
+    pub codel: Option<CodelConfig>,
 }
 
 /// A window in which the service has fewer workers or serves slower.
@@ -252,6 +259,7 @@ impl ServiceSpec {
                 service_time: Duration::Constant(0),
                 congestion_slope: 0,
                 queue_order: QueueOrder::Fifo,
+                codel: None,
             },
         };
         ServiceConfig {
@@ -314,6 +322,7 @@ impl WorkersSpec {
                 .service_time
                 .compile(errs, &format!("{path}.workers.service_time")),
             queue_order: self.queue_order.compile(),
+            codel: (self.codel.as_ref()).map(|c| c.compile(errs, &format!("{path}.workers.codel"))),
             congestion_slope: self.congestion.as_ref().map_or(0, |c| {
                 secs(
                     errs,

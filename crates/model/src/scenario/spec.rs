@@ -27,6 +27,7 @@ pub use crate::budget::{
     AccountingSpec, AdaptiveThrottleSpec, BudgetSpec, CircuitBreakerSpec, GrpcThrottleSpec,
     MoneySpec, RatioSpec, RetryQuotaSpec,
 };
+pub use crate::codel::CodelSpec;
 pub use crate::cost::CostSpec;
 pub use crate::hedge::HedgeSpec;
 pub use crate::jitter::JitterSpec;
@@ -207,7 +208,7 @@ impl ScenarioSpec {
                         AtOnce::Guard => format!(
                             "policies[{i}] has a guard that fails requests without sending them"
                         ),
-                        AtOnce::Unserved => "network.latency of 0 and a service that may answer without serving (limiter, queue_limit, outages, client_error_share, contention or reset faults)".into(),
+                        AtOnce::Unserved => "network.latency of 0 and a service that may answer without serving (limiter, queue_limit, codel, outages, client_error_share, contention or reset faults)".into(),
                         AtOnce::Nothing => "network.latency and service time of 0".into(),
                     };
                     errs.push(

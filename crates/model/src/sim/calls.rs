@@ -221,7 +221,7 @@ impl Simulation<'_> {
         }
         self.metrics.services[svc as usize].answered[outcome as usize] += 1;
         self.respond(now, job.request, job.generation, outcome, NO_RETRY_AFTER, q);
-        if let Some((job, service_time)) = self.take_next(svc, Workers::finish) {
+        if let Some((job, service_time)) = self.take_next(now, svc, Workers::finish, q) {
             self.serve(now, svc, job, service_time, q);
         }
     }

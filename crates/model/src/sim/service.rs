@@ -9,6 +9,7 @@ use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
 use super::event::{Event, ServiceId};
 use super::{NO_RETRY_AFTER, Simulation, purpose};
+use crate::codel::Codel;
 use crate::faults::{OutageMode, outage_at};
 use crate::outcome::Outcome;
 use crate::scenario::graph::Calls;
@@ -28,6 +29,8 @@ pub(super) struct Service<'a> {
     slowdown: f64,
     /// Service times.
     rng: SimRng,
+    /// CoDel on its queue, if configured.
+    codel: Option<Codel>,
     /// Whether it drops an abandoned attempt it has not started
     /// (`cancel_on_timeout` of a policy whose attempts it receives).
     pub cancels: bool,
@@ -77,7 +80,7 @@ impl<'a> Service<'a> {
         } else if self.config.contention {
             Handling::Read
         } else {
-            match self.workers.arrive(job) {
+            match self.workers.arrive(job, now) {
                 Arrival::Started => Handling::Started(self.service_time()),
                 Arrival::Queued => Handling::Queued,
                 Arrival::Refused => Handling::Answered(Outcome::Unavailable, none),
@@ -95,10 +98,18 @@ impl<'a> Service<'a> {
                 .limiter
                 .as_ref()
                 .map(|l| TokenBucket::new(l.rate, l.burst, l.header)),
-            workers: Workers::new(w.concurrency, w.queue_limit).with_order(w.queue_order),
+            workers: {
+                let pool = Workers::new(w.concurrency, w.queue_limit).with_order(w.queue_order);
+                if w.codel.is_some() {
+                    pool.with_stamps()
+                } else {
+                    pool
+                }
+            },
             version: 0,
             slowdown: 1.0,
             cancels: false,
+            codel: w.codel.map(Codel::new),
             rng: stream(seed, replication, purpose::service(k)),
         }
     }
@@ -307,7 +318,7 @@ impl Simulation<'_> {
             };
             return self.begin_calls(now, svc, job, q);
         }
-        if let Some((job, service_time)) = self.take_next(svc, Workers::finish) {
+        if let Some((job, service_time)) = self.take_next(now, svc, Workers::finish, q) {
             self.serve(now, svc, job, service_time, q);
         }
     }
@@ -319,22 +330,58 @@ impl Simulation<'_> {
     /// timeout, the worker drops a job whose client stopped waiting,
     /// unstarted, and asks again with `finish` (the dropped job's worker is
     /// the one that takes the next).
-    #[inline]
+    #[inline(always)]
     pub(super) fn take_next(
         &mut self,
+        now: Nanos,
         svc: ServiceId,
         first: fn(&mut Workers) -> Option<Job>,
+        q: &mut EventQueue<Event>,
     ) -> Option<(Job, Nanos)> {
         let (client, service) = (&self.client, &mut self.services[svc as usize]);
         let mut next = first(&mut service.workers);
         while let Some(job) = next {
             if !service.cancels || client.requests.is_current(job.request, job.generation) {
+                if service.codel.is_some() {
+                    return self.codel_take(now, svc, job, q);
+                }
                 return Some((job, service.service_time()));
             }
             self.metrics.cancelled += 1;
             next = service.workers.finish();
         }
         None
+    }
+
+    /// CoDel judges `job`, just taken from the queue of `svc`: refused with
+    /// a 503 now, the worker takes the next (cancelled work skipped as in
+    /// [`Simulation::take_next`]), until one is served.
+    #[cold]
+    fn codel_take(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        mut job: Job,
+        q: &mut EventQueue<Event>,
+    ) -> Option<(Job, Nanos)> {
+        loop {
+            let service = &mut self.services[svc as usize];
+            let arrived = service.workers.taken_arrived();
+            let codel = service.codel.as_mut().expect("only CoDel queues come here");
+            if !codel.refuses(now, arrived) {
+                return Some((job, service.service_time()));
+            }
+            let outcome = Outcome::Unavailable;
+            self.respond(now, job.request, job.generation, outcome, NO_RETRY_AFTER, q);
+            loop {
+                let (client, service) = (&self.client, &mut self.services[svc as usize]);
+                job = service.workers.finish()?;
+                if !service.cancels || client.requests.is_current(job.request, job.generation) {
+                    break;
+                }
+                self.metrics.cancelled += 1;
+            }
+        }
     }
 
     /// Contention service: the read of attempt `generation` of `req` reaches
@@ -410,7 +457,7 @@ impl Simulation<'_> {
             return service.begin_drop(d);
         }
         service.end_drop();
-        while let Some((job, service_time)) = self.take_next(svc, Workers::start_next) {
+        while let Some((job, service_time)) = self.take_next(now, svc, Workers::start_next, q) {
             self.serve(now, svc, job, service_time, q);
         }
     }
