@@ -149,6 +149,15 @@ pub(crate) struct Calls {
     pub failure: Outcome,
 }
 
+/// What to say of a service name that names none: the names there are.
+pub(crate) fn unknown_service(name: &str, names: &[String]) -> String {
+    let known: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    format!(
+        "no service is named {name:?}; the services are {}",
+        known.join(", ")
+    )
+}
+
 /// The path of service `i` in the file: `service` for the entry,
 /// `services[i - 1]` for the others.
 pub(crate) fn path_of(i: usize) -> String {
@@ -230,14 +239,7 @@ pub(crate) fn compile(
                 Some(j) => to.push(j as ServiceId),
                 None => errs.push(
                     format!("{}.calls.to[{k}]", path_of(i)),
-                    format!(
-                        "no service is named {callee:?}; the services are {}",
-                        names
-                            .iter()
-                            .map(|n| format!("{n:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    unknown_service(callee, &names),
                 ),
             }
         }

@@ -109,14 +109,7 @@ fn targets(
             None => {
                 errs.push(
                     format!("triggers[{i}].service"),
-                    format!(
-                        "no service is named {name:?}; the services are {}",
-                        names
-                            .iter()
-                            .map(|n| format!("{n:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    super::graph::unknown_service(name, names),
                 );
                 return 0..0;
             }
