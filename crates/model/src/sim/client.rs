@@ -2,20 +2,17 @@
 //! (unless a guard refuses), answered or timed out, then success, a retry
 //! after the policy's backoff and jitter, or failure (docs/model.md §5).
 
-use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
+use retrysim_engine::{EventQueue, Nanos, stream};
 
-use super::event::{ENTRY, Event, ServiceId};
+use super::event::{ENTRY, Event};
+use super::role::{Role, Roles};
 use super::workload::Traits;
 use super::{NO_RETRY_AFTER, Simulation, purpose};
-use crate::balancer::Balancing;
-use crate::budget::{ClientGuards, RetryAdvice};
-use crate::hedge::Hedging;
+use crate::budget::RetryAdvice;
 use crate::outcome::{FailureReason, Outcome};
 use crate::policy::Policy;
 use crate::request::{Extras, Request, Requests};
-use crate::retry_after::RetryAfterPolicy;
 use crate::scenario::Scenario;
-use crate::scenario::graph::Group;
 
 /// Every client of the scenario: the requests in flight, and the roles
 /// that send them — the workload's client instances (role 0, running the
@@ -28,104 +25,6 @@ pub(super) struct Client<'a> {
     pub roles: Roles<'a>,
     /// Whether any role hedges (answers then go through `hedged_answer`).
     pub hedges: bool,
-}
-
-/// The roles by number: the workload's client held inline (every event of
-/// a scenario without a call graph reads it: no indirection, no bounds
-/// check), the call edges after it.
-pub(super) struct Roles<'a> {
-    entry: Role<'a>,
-    edges: Vec<Role<'a>>,
-}
-
-impl<'a> Roles<'a> {
-    /// Role `i`.
-    #[inline(always)]
-    pub fn get(&self, i: u16) -> &Role<'a> {
-        if i == 0 {
-            &self.entry
-        } else {
-            &self.edges[i as usize - 1]
-        }
-    }
-
-    /// Role `i`, mutably.
-    #[inline(always)]
-    pub fn get_mut(&mut self, i: u16) -> &mut Role<'a> {
-        if i == 0 {
-            &mut self.entry
-        } else {
-            &mut self.edges[i as usize - 1]
-        }
-    }
-
-    /// Every role, the workload's client first.
-    pub fn iter(&self) -> impl Iterator<Item = &Role<'a>> {
-        std::iter::once(&self.entry).chain(&self.edges)
-    }
-}
-
-/// One client role: a policy, its guards and its random streams.
-pub(super) struct Role<'a> {
-    pub policy: &'a Policy,
-    /// The policy's guards, per client instance.
-    pub guards: ClientGuards,
-    /// The service this role's attempts go to (its first replica).
-    pub target: ServiceId,
-    /// Its replicas.
-    pub replicas: u16,
-    /// The balancer over them (none for one replica).
-    balancing: Option<Balancing>,
-    /// A retry avoids the replica of the previous attempt.
-    retry_elsewhere: bool,
-    /// Hedged copies of slow attempts, if the policy hedges.
-    hedging: Option<Hedging>,
-    /// Neither balances nor propagates deadlines: attempts go to `target`
-    /// on the policy's own deadline.
-    plain: bool,
-    /// A call edge whose attempts never outlive the caller's deadline.
-    pub propagate_deadline: bool,
-    /// Retry jitter.
-    rng_jitter: SimRng,
-    /// The guards' own draws.
-    rng_guards: SimRng,
-    /// Whether requests carry [`Extras`]: prices, guards, decorrelated
-    /// jitter or an obeyed Retry-After need them; nothing else reads them.
-    uses_extras: bool,
-    /// Whether the policy's jitter remembers its previous delay.
-    keeps_previous: bool,
-    /// Whether the policy reads Retry-After.
-    pub reads_retry_after: bool,
-}
-
-impl<'a> Role<'a> {
-    fn new(policy: &'a Policy, instances: u32, target: Group, streams: [SimRng; 3]) -> Self {
-        let reads_retry_after = policy.retry_after != RetryAfterPolicy::Ignore;
-        let keeps_previous = policy.jitter.keeps_previous();
-        let [rng_jitter, rng_guards, rng_balancer] = streams;
-        let balancing =
-            (target.count > 1).then(|| Balancing::new(target.balancer, target.count, rng_balancer));
-        Self {
-            policy,
-            guards: ClientGuards::new(&policy.guards, instances),
-            target: target.first,
-            replicas: target.count,
-            uses_extras: !policy.guards.is_empty()
-                || keeps_previous
-                || reads_retry_after
-                || balancing.is_some()
-                || policy.hedge.is_some(),
-            balancing,
-            retry_elsewhere: target.retry_elsewhere,
-            plain: target.count == 1 && policy.hedge.is_none(),
-            hedging: policy.hedge.as_ref().map(Hedging::new),
-            propagate_deadline: false,
-            rng_jitter,
-            rng_guards,
-            keeps_previous,
-            reads_retry_after,
-        }
-    }
 }
 
 impl<'a> Client<'a> {
@@ -287,132 +186,32 @@ impl Simulation<'_> {
         r.attempt_deadline = deadline;
         let (generation, bad) = (r.generation, r.bad);
         let cost = self.cost_of(req);
+        self.count_attempt(role, bin);
+        self.transmit(now, target, req, generation, deadline, cost, bad, q);
+    }
+
+    /// An attempt (or hedged copy) of `role` is sent in time-series bin
+    /// `bin`: the workload's figures count role 0's, an edge its own.
+    #[inline(always)]
+    pub(super) fn count_attempt(&mut self, role: u16, bin: usize) {
         if role == 0 {
             self.metrics.attempts += 1;
             self.metrics.series.bin(bin).attempts += 1;
         } else {
             self.metrics.edges[role as usize - 1].attempts += 1;
         }
-        self.transmit(now, target, req, generation, deadline, cost, bad, q);
     }
 
-    /// Where a role that balances over replicas or propagates deadlines
-    /// sends the attempt of `req` being started, and its deadline, given
-    /// the one of its own policy.
-    /// With hedging, the attempt's first copy is counted and the next
-    /// copy's timer set.
-    #[cold]
-    fn route(
-        &mut self,
-        now: Nanos,
-        req: u32,
-        role: u16,
-        deadline: Nanos,
-        q: &mut EventQueue<Event>,
-    ) -> (ServiceId, Nanos) {
-        let c = &mut self.client;
-        let r = c.roles.get_mut(role);
-        let (mut target, propagate) = (r.target, r.propagate_deadline);
-        if let Some(b) = &mut r.balancing {
-            let retry = c.requests.get(req).attempts > 1;
-            let previous = c.requests.extras(req).replica;
-            let replica = b.pick((r.retry_elsewhere && retry).then_some(previous));
-            c.requests.extras_mut(req).replica = replica;
-            target += replica;
-        }
-        let deadline = if propagate {
-            deadline.min(self.caller_deadline(req))
-        } else {
-            deadline
-        };
-        let c = &mut self.client;
-        if let Some(h) = &c.roles.get(role).hedging {
-            let at = now.saturating_add(h.delay());
-            let x = c.requests.extras_mut(req);
-            (x.attempt_start, x.copies_sent, x.copies_out) = (now, 1, 1);
-            if at < deadline {
-                let generation = c.requests.get(req).generation;
-                q.schedule(at, Event::Hedge { req, generation });
-            }
-        }
-        (target, deadline)
-    }
-
-    /// Hedging: attempt `generation` of `req` has waited its hedge delay
-    /// without an answer: another copy goes out, if the copies and the
-    /// budget allow, and the timer is set for the next.
-    #[cold]
-    pub(super) fn on_hedge(
-        &mut self,
-        now: Nanos,
-        req: u32,
-        generation: u32,
-        q: &mut EventQueue<Event>,
-    ) {
-        let c = &mut self.client;
-        if !c.requests.is_current(req, generation) {
-            return;
-        }
-        let role = c.requests.get(req).role;
-        let r = c.roles.get_mut(role);
-        let Some(h) = &mut r.hedging else { return };
-        let x = c.requests.extras_mut(req);
-        if x.copies_sent >= h.max_copies() || !h.may_send() {
-            return;
-        }
-        x.copies_sent += 1;
-        x.copies_out += 1;
-        let more = x.copies_sent < h.max_copies();
-        let next = now.saturating_add(h.delay());
-        let mut target = r.target;
-        if let Some(b) = &mut r.balancing {
-            target += b.pick_uncounted(Some(x.replica));
-        }
-        let (deadline, bad) = {
-            let r = c.requests.get(req);
-            (r.attempt_deadline, r.bad)
-        };
-        let bin = self.metrics.series.index(now);
-        if role == 0 {
-            self.metrics.attempts += 1;
-            self.metrics.series.bin(bin).attempts += 1;
-        } else {
-            self.metrics.edges[role as usize - 1].attempts += 1;
-        }
-        let cost = self.cost_of(req);
-        self.transmit(now, target, req, generation, deadline, cost, bad, q);
-        if more && next < deadline {
-            q.schedule(next, Event::Hedge { req, generation });
-        }
-    }
-
-    /// Hedging: a copy's answer. A failure while other copies are out is
-    /// counted and waited past; a success teaches the hedge delay. Returns
-    /// whether the attempt ends with this answer.
-    #[cold]
-    fn hedged_answer(&mut self, now: Nanos, req: u32, outcome: Outcome) -> bool {
-        let c = &mut self.client;
-        let role = c.requests.get(req).role;
-        let Some(h) = &mut c.roles.get_mut(role).hedging else {
-            return true;
-        };
-        let x = c.requests.extras_mut(req);
-        if outcome == Outcome::Success {
-            h.observe(now - x.attempt_start);
-            return true;
-        }
-        if x.copies_out <= 1 {
-            return true;
-        }
-        x.copies_out -= 1;
-        let bin = c.requests.get(req).attempt_bin as usize;
+    /// An attempt (or hedged copy) of `role` sent in bin `bin` ended with
+    /// `outcome`.
+    #[inline(always)]
+    pub(super) fn count_outcome(&mut self, role: u16, bin: usize, outcome: Outcome) {
         if role == 0 {
             self.metrics.outcomes[outcome as usize] += 1;
             self.metrics.series.bin(bin).outcomes[outcome as usize] += 1;
         } else {
             self.metrics.edges[role as usize - 1].outcomes[outcome as usize] += 1;
         }
-        false
     }
 
     /// Schedules the current attempt's timeout unless already scheduled.
@@ -473,12 +272,8 @@ impl Simulation<'_> {
         let r = c.requests.get_mut(req);
         r.generation = r.generation.wrapping_add(1);
         let (bin, role) = (r.attempt_bin as usize, r.role);
-        if role == 0 {
-            self.metrics.outcomes[outcome as usize] += 1;
-            self.metrics.series.bin(bin).outcomes[outcome as usize] += 1;
-        } else {
-            self.metrics.edges[role as usize - 1].outcomes[outcome as usize] += 1;
-        }
+        self.count_outcome(role, bin, outcome);
+        let c = &mut self.client;
         let r = c.roles.get_mut(role);
         if let Some(b) = &mut r.balancing {
             b.ended(c.requests.extras(req).replica);

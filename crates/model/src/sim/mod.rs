@@ -32,6 +32,8 @@ mod calls;
 mod client;
 mod event;
 mod network;
+mod role;
+mod routing;
 mod service;
 mod workload;
 
