@@ -42,13 +42,6 @@ pub struct EdgeRun {
     pub latency: Histogram,
 }
 
-impl EdgeRun {
-    /// Calls that failed, for any reason.
-    pub fn failed_calls(&self) -> u64 {
-        self.failed.iter().sum()
-    }
-}
-
 /// One service's figures in one replication (`None`: no value, e.g. no
 /// request arrived).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
