@@ -13,6 +13,15 @@ fn run(file: &str, reps: &str, dir: &Path) -> String {
     text(&o.stdout)
 }
 
+/// `sweep.json` of a 2-replication sweep of `file`.
+fn sweep(file: &str) -> serde_json::Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let o = retrysim(&["sweep", file, "-r", "2", "-q", "-o", dir]);
+    assert!(o.status.success(), "{file}: {}", text(&o.stderr));
+    serde_json::from_slice(&read(tmp.path(), "sweep.json")).unwrap()
+}
+
 fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&read(dir, "summary.json")).unwrap()
 }
@@ -92,18 +101,7 @@ fn a_bad_call_graph_is_refused_naming_the_field() {
 
 #[test]
 fn replicas_gray_failure_needs_a_balancer_that_sees_load_or_retries_elsewhere() {
-    let tmp = tempfile::tempdir().unwrap();
-    let o = retrysim(&[
-        "sweep",
-        "scenarios/replicas-gray-failure.json",
-        "-r",
-        "2",
-        "-q",
-        "-o",
-        tmp.path().to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let s: serde_json::Value = serde_json::from_slice(&read(tmp.path(), "sweep.json")).unwrap();
+    let s = sweep("scenarios/replicas-gray-failure.json");
     let cell = |balancer: &str, retry: &str, m: &str| -> f64 {
         let c = (s["cells"].as_array().unwrap().iter())
             .find(|c| {
@@ -172,4 +170,72 @@ fn hedging_cuts_the_tail_and_a_fixed_hedge_storms_at_a_load_no_hedge_survives() 
         success(1)
     );
     assert!(success(2) < 0.6, "{}", success(2));
+}
+
+#[test]
+fn overload_control_breaks_the_storm_that_plain_fifo_sustains() {
+    let s = sweep("scenarios/overload-control.json");
+    let cell = |order: &str, control: &str, m: &str| -> f64 {
+        let c = (s["cells"].as_array().unwrap().iter())
+            .find(|c| {
+                c["params"]["service.workers.queue_order"]["kind"] == order
+                    && c["params"]["service.workers.control"]["kind"] == control
+            })
+            .unwrap_or_else(|| panic!("no cell {order} {control}"));
+        c["policies"][0]["metrics"][m]["mean"].as_f64().unwrap()
+    };
+    // Plain FIFO: metastable, the storm outlives the spike.
+    assert_eq!(cell("fifo", "none", "metastable"), 1.0);
+    assert!(cell("fifo", "none", "success_rate") < 0.3);
+    // Every controller, and LIFO alone, recovers and serves far more.
+    let controls = ["codel", "aimd", "gradient", "early_rejection"];
+    for control in controls {
+        assert_eq!(cell("fifo", control, "metastable"), 0.0, "{control}");
+        assert!(cell("fifo", control, "success_rate") > 0.45, "{control}");
+    }
+    assert_eq!(cell("lifo", "none", "metastable"), 0.0);
+    // The gradient limit keeps the successes' tail shortest; LIFO alone
+    // has the longest.
+    let p99 = |order, control| cell(order, control, "latency_p99_s");
+    for control in ["none", "codel", "aimd", "early_rejection"] {
+        assert!(p99("fifo", "gradient") < p99("fifo", control), "{control}");
+    }
+    assert!(p99("lifo", "none") > 2.0);
+}
+
+#[test]
+fn priority_classes_are_reported_and_low_priority_is_shed_first() {
+    // The overload-control spike with 60 % of the requests low priority and
+    // plain FIFO shedding low priority once 100 wait: the high-priority
+    // load alone (80/s, 320/s in the spike) fits in the 400/s the service
+    // serves, so every high-priority request succeeds and the storm that
+    // plain FIFO sustains never starts.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut spec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read("scenarios/overload-control.json").unwrap()).unwrap();
+    spec["workload"]["low_priority_share"] = serde_json::json!(0.6);
+    spec["service"]["workers"]["shed_low_above"] = serde_json::json!(100);
+    let file = tmp.path().join("priorities.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let out = tmp.path().join("out");
+    let stdout = run(file.to_str().unwrap(), "2", &out);
+    assert!(stdout.contains("Priority classes:"), "{stdout}");
+    let s = summary(&out);
+    let classes = s["policies"][0]["classes"].as_array().unwrap();
+    let figure = |i: usize, f: &str| classes[i][f]["mean"].as_f64().unwrap();
+    assert_eq!(
+        (classes[0]["name"].as_str(), classes[1]["name"].as_str()),
+        (Some("high"), Some("low"))
+    );
+    assert!((figure(1, "share") - 0.6).abs() < 0.05);
+    assert!(figure(0, "success_rate") > 0.999);
+    assert!(figure(1, "success_rate") < 0.8);
+    let metastable = s["policies"][0]["metrics"]["metastable"]["mean"].as_f64();
+    assert_eq!(metastable, Some(0.0));
+    let md = String::from_utf8(read(&out, "summary.md")).unwrap();
+    assert!(md.contains("## Priority classes"), "{md}");
+    // Without classes, no such figures.
+    let plain = tmp.path().join("plain");
+    run("scenarios/overload-control.json", "1", &plain);
+    assert!(summary(&plain)["policies"][0].get("classes").is_none());
 }

@@ -117,6 +117,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
                 "\nServices (load: attempts reaching each per request that entered the graph):\n\n{t}"
             )?;
         }
+        if let Some(t) = report::markdown::classes_table(&summary) {
+            write!(stdout, "\nPriority classes:\n\n{t}")?;
+        }
         if let Some(cost) = report::markdown::cost_table(&summary) {
             write!(stdout, "\nCost per replication:\n\n{cost}")?;
         }

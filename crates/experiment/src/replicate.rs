@@ -5,13 +5,14 @@ use rayon::prelude::*;
 use retrysim_engine::time::nanos_to_secs;
 use retrysim_model::Histogram;
 use retrysim_model::{
-    ByMetric, EdgeScalars, RunMetrics, Scalars, Scenario, ServiceScalars, run_replication,
+    ByMetric, CLASS_NAMES, ClassScalars, EdgeScalars, RunMetrics, Scalars, Scenario,
+    ServiceScalars, run_replication,
 };
 
 use crate::stats::Stat;
 use crate::summary::{
-    EdgeSummary, MetastableInfo, PolicySummary, RecoveryInfo, SeriesSum, ServiceSummary, Summary,
-    TriggerInfo,
+    ClassSummary, EdgeSummary, MetastableInfo, PolicySummary, RecoveryInfo, SeriesSum,
+    ServiceSummary, Summary, TriggerInfo,
 };
 
 /// Runs every policy of `scenario` for `scenario.replications()` replications
@@ -102,6 +103,8 @@ struct Accumulator {
     /// per replication.
     services: Vec<(String, Vec<ServiceScalars>)>,
     edges: Vec<(String, String, Vec<EdgeScalars>)>,
+    /// Priority classes: one row of figures per replication, high then low.
+    classes: Vec<Vec<ClassScalars>>,
 }
 
 impl Accumulator {
@@ -122,6 +125,10 @@ impl Accumulator {
         }
         for (acc, e) in self.edges.iter_mut().zip(&m.edges) {
             acc.2.push(e.scalars(m.arrivals));
+        }
+        self.classes.resize(m.classes.len(), Vec::new());
+        for (acc, c) in self.classes.iter_mut().zip(&m.classes) {
+            acc.push(c.scalars(m.arrivals));
         }
         self.series.add(&m.series.bins);
         match &mut self.latency {
@@ -167,6 +174,19 @@ impl Accumulator {
                         attempts_per_call: stat(|e| e.attempts_per_call),
                         latency_p50_s: stat(|e| e.latency_p50_s),
                         latency_p99_s: stat(|e| e.latency_p99_s),
+                    }
+                })
+                .collect(),
+            classes: (self.classes.into_iter().zip(CLASS_NAMES))
+                .map(|(rows, name)| {
+                    let stat = |f: fn(&ClassScalars) -> Option<f64>| {
+                        Stat::of(&rows.iter().map(f).collect::<Vec<_>>())
+                    };
+                    ClassSummary {
+                        name: name.to_string(),
+                        share: stat(|c| c.share),
+                        success_rate: stat(|c| c.success_rate),
+                        latency_p99_s: stat(|c| c.latency_p99_s),
                     }
                 })
                 .collect(),

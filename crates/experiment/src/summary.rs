@@ -95,6 +95,23 @@ pub struct PolicySummary {
     /// Per call edge of a call graph (empty for one service).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edges: Vec<EdgeSummary>,
+    /// Per priority class, high then low (empty unless the workload has
+    /// low-priority requests).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassSummary>,
+}
+
+/// One priority class's figures over replications (docs/model.md §12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// `high` or `low`.
+    pub name: String,
+    /// Share of all requests that were of this class.
+    pub share: Stat,
+    /// Share of its requests that succeeded.
+    pub success_rate: Stat,
+    /// 99th percentile latency of its successes, in seconds.
+    pub latency_p99_s: Stat,
 }
 
 /// One service's figures over replications (docs/model.md §12).

@@ -6,31 +6,17 @@
 //! waited less than `target`. The queue is kept short without a fixed
 //! length limit, so a burst still queues but a standing backlog does not.
 
-use retrysim_engine::Nanos;
-use serde::{Deserialize, Serialize};
-
 use crate::scenario::error::Errors;
 use crate::scenario::values::secs;
+use retrysim_engine::Nanos;
 
-fn target() -> f64 {
+/// RFC 8289's target: 5 ms.
+pub(crate) fn default_target() -> f64 {
     0.005
 }
-fn interval() -> f64 {
+/// RFC 8289's interval: 100 ms.
+pub(crate) fn default_interval() -> f64 {
     0.1
-}
-
-/// CoDel's two settings, as written.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CodelSpec {
-    /// Seconds an attempt may wait without counting as delayed (default
-    /// 0.005, RFC 8289's).
-    #[serde(default = "target")]
-    pub target: f64,
-    /// Seconds waits must stay above `target` before refusals start, and
-    /// the base of their spacing (default 0.1).
-    #[serde(default = "interval")]
-    pub interval: f64,
 }
 
 /// CoDel's settings, validated.
@@ -42,12 +28,13 @@ pub(crate) struct CodelConfig {
     pub interval: Nanos,
 }
 
-impl CodelSpec {
-    /// Validates the spec at `path` (`…workers.codel`).
-    pub(crate) fn compile(&self, errs: &mut Errors, path: &str) -> CodelConfig {
+impl CodelConfig {
+    /// Validates `target` and `interval` (seconds) at `path`
+    /// (`…workers.control`).
+    pub(crate) fn compile(errs: &mut Errors, path: &str, target: f64, interval: f64) -> Self {
         CodelConfig {
-            target: secs(errs, &format!("{path}.target"), self.target, true),
-            interval: secs(errs, &format!("{path}.interval"), self.interval, true),
+            target: secs(errs, &format!("{path}.target"), target, true),
+            interval: secs(errs, &format!("{path}.interval"), interval, true),
         }
     }
 }

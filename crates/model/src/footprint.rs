@@ -259,7 +259,8 @@ pub(crate) fn closed_cycle_s(
     let round_trip = 2.0 * network.latency.mean_secs();
     let unserved = service.limiter.is_some()
         || service.workers.queue_limit.is_some()
-        || service.workers.codel.is_some()
+        || service.workers.control != crate::admission::ControlConfig::None
+        || service.workers.shed_low_above.is_some()
         || !service.outages.is_empty()
         || service.client_error_share > 0.0
         || service.contention

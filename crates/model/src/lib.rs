@@ -61,6 +61,8 @@
 
 #![deny(missing_docs)]
 
+mod adaptive_limit;
+mod admission;
 mod backoff;
 mod balancer;
 mod budget;
@@ -68,6 +70,7 @@ mod call_metrics;
 mod codel;
 mod cost;
 mod distribution;
+mod early_rejection;
 mod faults;
 pub mod footprint;
 mod hedge;
@@ -77,6 +80,7 @@ mod metric;
 mod metrics;
 mod outcome;
 mod policy;
+mod priority;
 mod queue_order;
 mod rate_curve;
 mod recovery;
@@ -97,6 +101,7 @@ pub use metric::{ByMetric, METRICS, Metric, Scalars};
 pub use metrics::RunMetrics;
 pub use outcome::{FailureReason, Outcome};
 pub use policy::Policy;
+pub use priority::{CLASS_NAMES, ClassRun, ClassScalars};
 pub use recovery::{RecoveryRule, SteadyWindow, TriggerScope};
 pub use retrysim_engine::Nanos;
 pub use scenario::{FieldError, Overrides, Scenario, ScenarioError, ScenarioSpec};

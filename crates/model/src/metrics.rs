@@ -8,6 +8,7 @@ use crate::call_metrics::{EdgeRun, ServiceRun};
 use crate::histogram::Histogram;
 use crate::metric::{Metric, Scalars};
 use crate::outcome::{FailureReason, Outcome};
+use crate::priority::ClassRun;
 use crate::recovery::{RecoveryRule, recovery_time};
 use crate::timeseries::TimeSeries;
 
@@ -73,6 +74,9 @@ pub struct RunMetrics {
     /// Per call edge, in the order of the services and their calls (empty
     /// unless services call services).
     pub edges: Vec<EdgeRun>,
+    /// Per priority class, high then low (empty unless the workload has
+    /// low-priority requests).
+    pub classes: Vec<ClassRun>,
 }
 
 impl RunMetrics {
@@ -106,6 +110,7 @@ impl RunMetrics {
             guards: GuardReport::default(),
             services: Vec::new(),
             edges: Vec::new(),
+            classes: Vec::new(),
         }
     }
 

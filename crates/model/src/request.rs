@@ -58,6 +58,9 @@ pub struct Extras {
     pub copies_sent: u8,
     /// Hedging: copies of the current attempt not yet answered.
     pub copies_out: u8,
+    /// Whether the request is of low priority (a call: the request it
+    /// serves).
+    pub low: bool,
 }
 
 /// A slab of requests addressed by `u32` slot numbers.

@@ -394,6 +394,13 @@ fn heatmap(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>,
     let cols = np.min(3);
     let rows = np.div_ceil(cols);
     let height = (240 + rows as u32 * 620).min(4000);
+    // Room for the longest row label beside the axis title.
+    let widest = ys
+        .iter()
+        .map(|v| label(v).chars().count())
+        .max()
+        .unwrap_or(0);
+    let y_labels = (40 + 11 * widest as u32).clamp(80, 400);
     paint_png(NAME, (1600, height), |root| {
         let e = draw_err(NAME);
         let root = root
@@ -428,7 +435,7 @@ fn heatmap(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>,
                 .caption(s.policies[p], caption_font())
                 .margin(12)
                 .x_label_area_size(60)
-                .y_label_area_size(80)
+                .y_label_area_size(y_labels)
                 .build_cartesian_2d(
                     (0..xs.len().saturating_sub(1).max(1)).into_segmented(),
                     (0..ys.len().saturating_sub(1).max(1)).into_segmented(),

@@ -217,6 +217,40 @@ pub fn services_table(summary: &Summary) -> Option<String> {
     Some(out)
 }
 
+/// The priority classes' table, for a workload with low-priority
+/// requests: each class's share, success and p99 latency, by policy.
+pub fn classes_table(summary: &Summary) -> Option<String> {
+    if summary.policies.first()?.classes.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    header(
+        &mut out,
+        &[
+            "policy",
+            "class",
+            "share of requests",
+            "success",
+            "p99 latency",
+        ],
+    );
+    for p in &summary.policies {
+        for c in &p.classes {
+            row(
+                &mut out,
+                &[
+                    p.name.clone(),
+                    c.name.clone(),
+                    percent(&c.share),
+                    percent(&c.success_rate),
+                    seconds(&c.latency_p99_s),
+                ],
+            );
+        }
+    }
+    Some(out)
+}
+
 /// How the triggers and the metastability test read, in one paragraph.
 pub fn metastability_note(summary: &Summary) -> String {
     let rec = &summary.recovery;
@@ -362,6 +396,16 @@ pub fn render(summary: &Summary) -> String {
         out.push_str("## After the trigger\n\n");
         out.push_str(&metastability_note(summary));
         out.push_str("\n\n");
+        out.push_str(&t);
+        out.push('\n');
+    }
+
+    if let Some(t) = classes_table(summary) {
+        out.push_str(
+            "## Priority classes\n\nMean per replication. A service with `shed_low_above` \
+             refuses low-priority attempts first; a call has the priority of the request it \
+             serves.\n\n",
+        );
         out.push_str(&t);
         out.push('\n');
     }

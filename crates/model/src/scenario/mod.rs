@@ -50,6 +50,8 @@ pub struct Scenario {
     pub(crate) workload: Workload,
     /// Client instances.
     pub(crate) clients: u32,
+    /// Share of requests of low priority.
+    pub(crate) low_priority_share: f64,
     pub(crate) network: NetworkConfig,
     /// Cost per served attempt, if priced.
     pub(crate) cost: Option<CostModel>,

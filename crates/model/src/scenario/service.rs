@@ -8,7 +8,7 @@ use super::error::Errors;
 use super::graph::{Calls, CallsSpec, ReplicasSpec};
 use super::values::{DurationSpec, num_ok, secs, share};
 use super::workload::MAX_RATE;
-use crate::codel::{CodelConfig, CodelSpec};
+use crate::admission::{ControlConfig, ControlSpec};
 use crate::distribution::Duration;
 use crate::faults::{Outage, OutageMode};
 use crate::queue_order::{QueueOrder, QueueOrderSpec};
@@ -138,10 +138,14 @@ pub struct WorkersSpec {
     /// Which waiting attempt a free worker takes (default `fifo`).
     #[serde(default, skip_serializing_if = "QueueOrderSpec::is_fifo")]
     pub queue_order: QueueOrderSpec,
-    /// CoDel on the queue: refuse (503) attempts that waited too long while
-    /// waits stay long (default none).
+    /// Overload control: CoDel, an adaptive concurrency limit or early
+    /// rejection (default none).
+    #[serde(default, skip_serializing_if = "ControlSpec::is_none")]
+    pub control: ControlSpec,
+    /// Low-priority attempts get a 503 while this many or more wait
+    /// (default: never).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub codel: Option<CodelSpec>,
+    pub shed_low_above: Option<u64>,
 }
 
 /// Overload slows every call down: each attempt's service time is its drawn
@@ -178,8 +182,10 @@ pub(crate) struct WorkersConfig {
     pub congestion_slope: Nanos,
     /// Which waiting attempt a free worker takes.
     pub queue_order: QueueOrder,
-    /// CoDel on the queue, if any.
-    pub codel: Option<CodelConfig>,
+    /// Overload control.
+    pub control: ControlConfig,
+    /// Low-priority attempts get a 503 while this many or more wait.
+    pub shed_low_above: Option<u64>,
 }
 
 /// A window in which the service has fewer workers or serves slower.
@@ -259,7 +265,8 @@ impl ServiceSpec {
                 service_time: Duration::Constant(0),
                 congestion_slope: 0,
                 queue_order: QueueOrder::Fifo,
-                codel: None,
+                control: ControlConfig::None,
+                shed_low_above: None,
             },
         };
         ServiceConfig {
@@ -322,7 +329,10 @@ impl WorkersSpec {
                 .service_time
                 .compile(errs, &format!("{path}.workers.service_time")),
             queue_order: self.queue_order.compile(),
-            codel: (self.codel.as_ref()).map(|c| c.compile(errs, &format!("{path}.workers.codel"))),
+            control: self
+                .control
+                .compile(errs, &format!("{path}.workers.control")),
+            shed_low_above: self.shed_low_above,
             congestion_slope: self.congestion.as_ref().map_or(0, |c| {
                 secs(
                     errs,

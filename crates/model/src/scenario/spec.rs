@@ -21,13 +21,13 @@ pub use super::service::{
 pub use super::triggers::TriggerSpec;
 pub use super::values::DurationSpec;
 pub use super::workload::WorkloadSpec;
+pub use crate::admission::ControlSpec;
 pub use crate::backoff::BackoffSpec;
 pub use crate::balancer::BalancerSpec;
 pub use crate::budget::{
     AccountingSpec, AdaptiveThrottleSpec, BudgetSpec, CircuitBreakerSpec, GrpcThrottleSpec,
     MoneySpec, RatioSpec, RetryQuotaSpec,
 };
-pub use crate::codel::CodelSpec;
 pub use crate::cost::CostSpec;
 pub use crate::hedge::HedgeSpec;
 pub use crate::jitter::JitterSpec;
@@ -155,6 +155,7 @@ impl ScenarioSpec {
             .metrics
             .compile_binning(&mut errs, s.duration, s.drain, &s.triggers);
         let (mut workload, clients) = s.workload.compile(&mut errs, s.duration);
+        let low_priority_share = s.workload.low_priority_share(&mut errs);
         let network = s.network.compile(&mut errs);
         let cost = s.cost.as_ref().map(|c| c.compile(&mut errs));
         let mean_cost = cost.as_ref().map(CostModel::mean);
@@ -208,7 +209,7 @@ impl ScenarioSpec {
                         AtOnce::Guard => format!(
                             "policies[{i}] has a guard that fails requests without sending them"
                         ),
-                        AtOnce::Unserved => "network.latency of 0 and a service that may answer without serving (limiter, queue_limit, codel, outages, client_error_share, contention or reset faults)".into(),
+                        AtOnce::Unserved => "network.latency of 0 and a service that may answer without serving (limiter, queue_limit, control, outages, client_error_share, contention or reset faults)".into(),
                         AtOnce::Nothing => "network.latency and service time of 0".into(),
                     };
                     errs.push(
@@ -243,6 +244,7 @@ impl ScenarioSpec {
             recovery,
             workload,
             clients,
+            low_priority_share,
             network,
             cost,
             services,

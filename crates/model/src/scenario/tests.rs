@@ -464,3 +464,63 @@ fn a_capacity_drop_on_a_downstream_service_names_that_service_in_its_hint() {
     let e = err(&text);
     assert!(e.contains("triggers[0].capacity: a share of unbounded workers is still unbounded: set services[0].workers.concurrency"), "{e}");
 }
+
+#[test]
+fn overload_control_errors_name_the_field() {
+    let with = |control: &str| {
+        GOOD.replace(
+            r#""workers": {"service_time""#,
+            &format!(r#""workers": {{"control": {control}, "service_time""#),
+        )
+    };
+    let e = err(&with(
+        r#"{"kind": "early_rejection", "start": 10, "full": 5}"#,
+    ));
+    assert!(
+        e.contains("service.workers.control.full: must be above start (10), got 5"),
+        "{e}"
+    );
+    let e = err(&with(
+        r#"{"kind": "aimd", "latency": 0, "backoff": 1.5, "min": 10, "max": 5}"#,
+    ));
+    assert!(e.contains("service.workers.control.latency"), "{e}");
+    assert!(e.contains("service.workers.control.backoff"), "{e}");
+    assert!(
+        e.contains("service.workers.control.max: must be at least min"),
+        "{e}"
+    );
+    let e = err(&with(r#"{"kind": "aimd"}"#));
+    assert!(
+        e.contains("service.workers.control") && e.contains("latency"),
+        "{e}"
+    );
+    let e = err(&with(r#"{"kind": "gradient", "window": 0}"#));
+    assert!(e.contains("service.workers.control.window"), "{e}");
+    let e = err(&with(r#"{"kind": "red"}"#));
+    assert!(e.contains("unknown variant `red`"), "{e}");
+    let e = err(&GOOD.replace(
+        r#""rate": [[0, 100]]}"#,
+        r#""rate": [[0, 100]], "low_priority_share": 1.5}"#,
+    ));
+    assert!(
+        e.contains("workload.low_priority_share: must be a share between 0 and 1"),
+        "{e}"
+    );
+    // Defaults.
+    let s = Scenario::from_json(&with(r#"{"kind": "gradient"}"#)).unwrap();
+    let crate::admission::ControlConfig::Limit(crate::adaptive_limit::LimitConfig::Gradient {
+        tolerance,
+        smoothing,
+        queue,
+        window,
+        bounds,
+    }) = s.services[0].workers.control
+    else {
+        panic!("a gradient limit expected");
+    };
+    assert_eq!((tolerance, smoothing, queue, window), (1.5, 0.2, 4.0, 600));
+    assert_eq!(
+        (bounds.initial, bounds.min, bounds.max),
+        (20.0, 1.0, 1000.0)
+    );
+}

@@ -32,6 +32,10 @@ pub enum WorkloadSpec {
         /// Client instances the requests are spread over (default 1).
         #[serde(default = "one_client")]
         clients: u32,
+        /// Share of requests of low priority, shed first by a service with
+        /// `workers.shed_low_above` (default 0).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        low_priority_share: f64,
     },
     /// `users` closed-loop users: each sends its next request one think
     /// time after its previous one ended (succeeded or failed).
@@ -44,6 +48,10 @@ pub enum WorkloadSpec {
         /// Client instances the users are spread over (default 1).
         #[serde(default = "one_client")]
         clients: u32,
+        /// Share of requests of low priority, shed first by a service with
+        /// `workers.shed_low_above` (default 0).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        low_priority_share: f64,
     },
     /// `requests` at t = 0, or spread uniformly over `spread` seconds.
     Batch {
@@ -55,7 +63,15 @@ pub enum WorkloadSpec {
         /// Client instances the requests are spread over (default 1).
         #[serde(default = "one_client")]
         clients: u32,
+        /// Share of requests of low priority, shed first by a service with
+        /// `workers.shed_low_above` (default 0).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        low_priority_share: f64,
     },
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 fn clients(errs: &mut Errors, clients: u32) {
@@ -67,11 +83,30 @@ fn clients(errs: &mut Errors, clients: u32) {
 }
 
 impl WorkloadSpec {
+    /// The share of low-priority requests, validated.
+    pub(crate) fn low_priority_share(&self, errs: &mut Errors) -> f64 {
+        let (WorkloadSpec::Open {
+            low_priority_share: v,
+            ..
+        }
+        | WorkloadSpec::Closed {
+            low_priority_share: v,
+            ..
+        }
+        | WorkloadSpec::Batch {
+            low_priority_share: v,
+            ..
+        }) = self;
+        super::values::share(errs, "workload.low_priority_share", *v)
+    }
+
     /// Validates the workload of a load lasting `duration_s` seconds; also
     /// returns the number of client instances.
     pub(crate) fn compile(&self, errs: &mut Errors, duration_s: f64) -> (Workload, u32) {
         match self {
-            WorkloadSpec::Open { rate, clients: n } => {
+            WorkloadSpec::Open {
+                rate, clients: n, ..
+            } => {
                 errs.check(!rate.is_empty(), "workload.rate", || {
                     "must list at least one [seconds, qps] point".into()
                 });
@@ -112,6 +147,7 @@ impl WorkloadSpec {
                 users,
                 think,
                 clients: n,
+                ..
             } => {
                 errs.check((1..=MAX_USERS).contains(users), "workload.users", || {
                     format!("must be between 1 and {MAX_USERS}, got {users}")
@@ -136,6 +172,7 @@ impl WorkloadSpec {
                 requests,
                 spread,
                 clients: n,
+                ..
             } => {
                 errs.check(
                     (1..=MAX_REQUESTS as u64).contains(requests),

@@ -162,7 +162,8 @@ impl Simulation<'_> {
         let g = self.graph.as_mut().expect("graph");
         let role = g.first_role[work.svc as usize] + k;
         g.calls_live += 1;
-        let req = self.new_call(now, role);
+        let low = self.priorities && self.client.requests.extras(work.job.request).low;
+        let req = self.new_call(now, role, low);
         let g = self.graph.as_mut().expect("graph");
         let slot = req as usize;
         if g.parent_of.len() <= slot {

@@ -44,7 +44,8 @@ impl<'a> Client<'a> {
             scenario.groups[ENTRY as usize],
             streams(purpose::JITTER, purpose::GUARDS, purpose::BALANCER),
         );
-        entry.uses_extras |= scenario.cost.is_some();
+        let priorities = scenario.low_priority_share > 0.0;
+        entry.uses_extras |= scenario.cost.is_some() || priorities;
         let mut edges: Vec<Role> = Vec::new();
         for service in &scenario.services {
             let Some(calls) = &service.calls else {
@@ -57,6 +58,7 @@ impl<'a> Client<'a> {
                 let mut role = Role::new(policy, 1, target, streams(k, k + 1, k + 2));
                 role.propagate_deadline = calls.propagate_deadline;
                 role.plain &= !calls.propagate_deadline;
+                role.uses_extras |= priorities;
                 edges.push(role);
             }
         }
@@ -97,6 +99,7 @@ impl Simulation<'_> {
         let extras = role.uses_extras.then_some(Extras {
             client: t.client,
             cost: t.cost,
+            low: t.low,
             previous_delay: role.policy.backoff.base,
             retry_after: NO_RETRY_AFTER,
             ..Extras::default()
@@ -114,6 +117,9 @@ impl Simulation<'_> {
         m.arrivals += 1;
         m.peak_in_flight = m.peak_in_flight.max(c.requests.live() - calls);
         m.series.at(now).arrivals += 1;
+        if let Some(class) = m.classes.get_mut(t.low as usize) {
+            class.arrivals += 1;
+        }
         if !role.guards.is_empty() {
             role.guards.on_request(t.client, now);
         }
@@ -126,10 +132,11 @@ impl Simulation<'_> {
     /// Takes a call of role `role` (a call edge) in: a slot in flight, on
     /// the edge's one client instance.
     #[inline(never)]
-    pub(super) fn new_call(&mut self, now: Nanos, role: u16) -> u32 {
+    pub(super) fn new_call(&mut self, now: Nanos, role: u16, low: bool) -> u32 {
         let c = &mut self.client;
         let r = c.roles.get_mut(role);
         let extras = r.uses_extras.then_some(Extras {
+            low,
             previous_delay: r.policy.backoff.base,
             retry_after: NO_RETRY_AFTER,
             ..Extras::default()
@@ -389,6 +396,11 @@ impl Simulation<'_> {
         m.latency.record(now - r.arrival);
         m.success_by_attempt[r.attempts as usize - 1] += 1;
         m.series.at(r.arrival).succeeded += 1;
+        if self.priorities {
+            let class = &mut m.classes[self.client.requests.extras(req).low as usize];
+            class.succeeded += 1;
+            class.latency.record(now - r.arrival);
+        }
         self.request_ended(now, req);
     }
 

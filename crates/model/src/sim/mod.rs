@@ -47,6 +47,7 @@ pub(crate) use event::{ENTRY, Event, ServiceId};
 use crate::metrics::RunMetrics;
 use crate::outcome::Outcome;
 use crate::policy::Policy;
+use crate::priority::ClassRun;
 use crate::scenario::Scenario;
 use crate::workers::Job;
 use calls::Graph;
@@ -71,6 +72,8 @@ pub(crate) mod purpose {
     pub const REQUESTS: u64 = 5;
     /// The client guards' own draws.
     pub const GUARDS: u64 = 6;
+    /// Each request's priority class.
+    pub const PRIORITY: u64 = 56;
 
     /// Service `k` of a call graph (k ≥ 1; the entry draws from
     /// [`SERVICE`]): purposes 8 to 8 + 31.
@@ -106,6 +109,8 @@ pub struct Simulation<'a> {
     graph: Option<Graph>,
     /// The entry's replicas: instances `0 .. entry_replicas`.
     entry_replicas: ServiceId,
+    /// Whether the workload has two priority classes.
+    priorities: bool,
     metrics: RunMetrics,
     /// Bin width.
     bin: Nanos,
@@ -150,6 +155,9 @@ impl<'a> Simulation<'a> {
                     .map(|s| s.calls.as_ref().map_or(0, |c| c.to.len())),
             )
         });
+        if scenario.low_priority_share > 0.0 {
+            metrics.classes = vec![ClassRun::default(), ClassRun::default()];
+        }
         Self {
             source: Source::new(scenario, seed, replication),
             client,
@@ -157,6 +165,7 @@ impl<'a> Simulation<'a> {
             services,
             graph,
             entry_replicas: scenario.groups[ENTRY as usize].count,
+            priorities: scenario.low_priority_share > 0.0,
             metrics,
             bin: scenario.bin,
             next_gauge: scenario.bin,

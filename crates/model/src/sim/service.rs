@@ -9,7 +9,7 @@ use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
 use super::event::{Event, ServiceId};
 use super::{NO_RETRY_AFTER, Simulation, purpose};
-use crate::codel::Codel;
+use crate::admission::Admission;
 use crate::faults::{OutageMode, outage_at};
 use crate::outcome::Outcome;
 use crate::scenario::graph::Calls;
@@ -29,8 +29,8 @@ pub(super) struct Service<'a> {
     slowdown: f64,
     /// Service times.
     rng: SimRng,
-    /// CoDel on its queue, if configured.
-    codel: Option<Codel>,
+    /// Its overload control, if configured (docs/model.md §12).
+    admission: Option<Admission>,
     /// Whether it drops an abandoned attempt it has not started
     /// (`cancel_on_timeout` of a policy whose attempts it receives).
     pub cancels: bool,
@@ -51,6 +51,8 @@ pub(super) enum Handling {
     Queued,
     /// A contended record: its read is served.
     Read,
+    /// Its overload control decides (a cold path).
+    Controlled,
 }
 
 impl<'a> Service<'a> {
@@ -79,6 +81,8 @@ impl<'a> Service<'a> {
             Handling::Answered(Outcome::ClientError, none)
         } else if self.config.contention {
             Handling::Read
+        } else if self.admission.is_some() {
+            Handling::Controlled
         } else {
             match self.workers.arrive(job, now) {
                 Arrival::Started => Handling::Started(self.service_time()),
@@ -100,7 +104,7 @@ impl<'a> Service<'a> {
                 .map(|l| TokenBucket::new(l.rate, l.burst, l.header)),
             workers: {
                 let pool = Workers::new(w.concurrency, w.queue_limit).with_order(w.queue_order);
-                if w.codel.is_some() {
+                if w.control.needs_stamps() {
                     pool.with_stamps()
                 } else {
                     pool
@@ -109,7 +113,7 @@ impl<'a> Service<'a> {
             version: 0,
             slowdown: 1.0,
             cancels: false,
-            codel: w.codel.map(Codel::new),
+            admission: Admission::new(w.control, w.shed_low_above),
             rng: stream(seed, replication, purpose::service(k)),
         }
     }
@@ -190,6 +194,32 @@ impl<'a> Service<'a> {
         self.slowdown = 1.0;
     }
 
+    /// Whether its overload control refuses an arriving attempt (`low`
+    /// priority or not).
+    fn control_refuses(&mut self, low: bool) -> bool {
+        let load = (self.workers.busy(), self.workers.queued() as u64);
+        (self.admission.as_mut()).is_some_and(|a| a.refuses_arrival(load, low, &mut self.rng))
+    }
+
+    /// An attempt's own work ended now (it still holds its worker).
+    #[cold]
+    fn controlled_work_ended(&mut self, now: Nanos) {
+        let in_flight = self.workers.busy() + self.workers.queued() as u64;
+        if let Some(a) = &mut self.admission {
+            a.work_ended(now, in_flight);
+        }
+    }
+
+    /// An attempt that arrived at `arrived` starts now: its service time,
+    /// seen by the overload control.
+    fn controlled_start(&mut self, now: Nanos, arrived: Nanos) -> Nanos {
+        let service_time = self.service_time();
+        if let Some(a) = &mut self.admission {
+            a.started(now, arrived, service_time);
+        }
+        service_time
+    }
+
     /// The calls it makes for every attempt it serves.
     #[inline]
     pub fn calls(&self) -> Option<&'a Calls> {
@@ -247,6 +277,7 @@ impl Simulation<'_> {
             }
             Handling::Started(service_time) => self.serve(now, svc, job, service_time, q),
             Handling::Read => self.on_read(now, svc, req, generation, q),
+            Handling::Controlled => self.admit_controlled(now, svc, job, current, q),
             Handling::Vanished | Handling::Queued => {
                 if current {
                     self.arm_timeout(req, q);
@@ -310,6 +341,9 @@ impl Simulation<'_> {
         q: &mut EventQueue<Event>,
     ) {
         self.bill(now, svc, req, generation, cost);
+        if self.services[svc as usize].admission.is_some() {
+            self.services[svc as usize].controlled_work_ended(now);
+        }
         if self.makes_calls(svc) {
             let job = Job {
                 request: req,
@@ -342,8 +376,8 @@ impl Simulation<'_> {
         let mut next = first(&mut service.workers);
         while let Some(job) = next {
             if !service.cancels || client.requests.is_current(job.request, job.generation) {
-                if service.codel.is_some() {
-                    return self.codel_take(now, svc, job, q);
+                if service.admission.is_some() {
+                    return self.controlled_take(now, svc, job, q);
                 }
                 return Some((job, service.service_time()));
             }
@@ -353,11 +387,45 @@ impl Simulation<'_> {
         None
     }
 
-    /// CoDel judges `job`, just taken from the queue of `svc`: refused with
-    /// a 503 now, the worker takes the next (cancelled work skipped as in
-    /// [`Simulation::take_next`]), until one is served.
+    /// Overload control decides on `job`, which reached `svc` (the limiter
+    /// and the outage windows let it through): refused with a 503 now, or
+    /// to the workers as without control.
     #[cold]
-    fn codel_take(
+    fn admit_controlled(
+        &mut self,
+        now: Nanos,
+        svc: ServiceId,
+        job: Job,
+        current: bool,
+        q: &mut EventQueue<Event>,
+    ) {
+        let low = self.priorities && self.client.requests.extras(job.request).low;
+        let service = &mut self.services[svc as usize];
+        let (req, generation) = (job.request, job.generation);
+        if service.control_refuses(low) {
+            let outcome = Outcome::Unavailable;
+            return self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
+        }
+        match service.workers.arrive(job, now) {
+            Arrival::Started => {
+                let service_time = service.controlled_start(now, now);
+                self.serve(now, svc, job, service_time, q);
+            }
+            Arrival::Queued if current => self.arm_timeout(req, q),
+            Arrival::Queued => {}
+            Arrival::Refused => {
+                let outcome = Outcome::Unavailable;
+                self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
+            }
+        }
+    }
+
+    /// Overload control judges `job`, just taken from the queue of `svc`:
+    /// CoDel may refuse it with a 503 now, and the worker takes the next
+    /// (cancelled work skipped as in [`Simulation::take_next`]), until one
+    /// is served; an adaptive limit sees its wait.
+    #[cold]
+    fn controlled_take(
         &mut self,
         now: Nanos,
         svc: ServiceId,
@@ -367,9 +435,12 @@ impl Simulation<'_> {
         loop {
             let service = &mut self.services[svc as usize];
             let arrived = service.workers.taken_arrived();
-            let codel = service.codel.as_mut().expect("only CoDel queues come here");
-            if !codel.refuses(now, arrived) {
-                return Some((job, service.service_time()));
+            let admission = service
+                .admission
+                .as_mut()
+                .expect("only controlled services");
+            if !admission.refuses_dequeue(now, arrived) {
+                return Some((job, service.controlled_start(now, arrived)));
             }
             let outcome = Outcome::Unavailable;
             self.respond(now, job.request, job.generation, outcome, NO_RETRY_AFTER, q);

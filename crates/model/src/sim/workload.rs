@@ -20,6 +20,8 @@ pub(super) struct Traits {
     pub cost: f32,
     /// Malformed: every attempt gets a 4xx.
     pub bad: bool,
+    /// Of low priority.
+    pub low: bool,
 }
 
 /// The source of requests.
@@ -30,10 +32,13 @@ pub(super) struct Source<'a> {
     clients: u32,
     cost: Option<&'a CostModel>,
     client_error_share: f64,
+    low_priority_share: f64,
     /// Arrival times, think times and each request's client instance.
     rng_arrivals: SimRng,
     /// Each request's price and malformedness.
     rng_requests: SimRng,
+    /// Each request's priority class.
+    rng_priority: SimRng,
     /// Closed loop: the user of each request slot.
     user_of: Vec<u32>,
     /// Closed loop: users whose request just ended, to be rescheduled.
@@ -51,6 +56,8 @@ impl<'a> Source<'a> {
             client_error_share: scenario.services[ENTRY as usize].client_error_share,
             rng_arrivals: stream(seed, replication, purpose::ARRIVALS),
             rng_requests: stream(seed, replication, purpose::REQUESTS),
+            low_priority_share: scenario.low_priority_share,
+            rng_priority: stream(seed, replication, purpose::PRIORITY),
             user_of: Vec::new(),
             finished_users: Vec::new(),
         }
@@ -82,7 +89,14 @@ impl<'a> Source<'a> {
         let cost = self.cost.map_or(0.0, |c| c.sample(&mut self.rng_requests)) as f32;
         let bad = self.client_error_share > 0.0
             && self.rng_requests.random::<f64>() < self.client_error_share;
-        Traits { client, cost, bad }
+        let low = self.low_priority_share > 0.0
+            && self.rng_priority.random::<f64>() < self.low_priority_share;
+        Traits {
+            client,
+            cost,
+            bad,
+            low,
+        }
     }
 
     /// The request in slot `req` ended: its closed-loop user, if any, will

@@ -9,6 +9,7 @@ use crate::outcome::FailureReason;
 mod faults;
 mod graph;
 mod guards;
+mod overload;
 mod services;
 mod timeline;
 

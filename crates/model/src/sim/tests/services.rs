@@ -159,7 +159,7 @@ fn codel_keeps_a_fifo_queue_short_under_overload() {
     // 0.5 s) the FIFO queue is cut back with 503s and the attempts served
     // have waited less: about 28 % succeed where plain FIFO serves under
     // 5 % (LIFO: 32 %; at most 50 % could).
-    let service = r#"{"workers": {"concurrency": 1, "codel": {"target": 0.1, "interval": 0.5},
+    let service = r#"{"workers": {"concurrency": 1, "control": {"kind": "codel", "target": 0.1, "interval": 0.5},
                                  "service_time": {"kind": "constant", "value": 1}}}"#;
     let workload = r#"{"kind": "open", "rate": [[0, 2]]}"#;
     let m = run_replication(
@@ -176,10 +176,12 @@ fn codel_keeps_a_fifo_queue_short_under_overload() {
     // The default settings parse and are RFC 8289's.
     let s = full(
         workload,
-        &service.replace(r#""target": 0.1, "interval": 0.5"#, ""),
+        &service.replace(r#", "target": 0.1, "interval": 0.5"#, ""),
         "",
         r#"{"name": "p"}"#,
     );
-    let c = s.services[0].workers.codel.unwrap();
+    let crate::admission::ControlConfig::Codel(c) = s.services[0].workers.control else {
+        panic!("CoDel expected");
+    };
     assert_eq!((c.target, c.interval), (5_000_000, 100_000_000));
 }
