@@ -77,9 +77,15 @@ impl Workers {
         self.taken_arrived
     }
 
-    /// The next waiting job in the queue's order.
+    /// The next waiting job in the queue's order. Without `ORDERED` the
+    /// pool is FIFO without stamps (the caller knows), and it pops the
+    /// oldest without asking.
     #[inline(always)]
-    fn pop(&mut self) -> Option<Job> {
+    fn pop<const ORDERED: bool>(&mut self) -> Option<Job> {
+        if !ORDERED {
+            debug_assert!(self.stamps.is_none() && self.newest_above == usize::MAX);
+            return self.queue.pop_front();
+        }
         let newest = self.queue.len() > self.newest_above;
         if let Some(stamps) = &mut self.stamps {
             let stamp = if newest {
@@ -96,15 +102,16 @@ impl Workers {
         }
     }
 
-    /// A job arrives.
+    /// A job arrives (`ORDERED`: the pool may keep stamps; see
+    /// [`Workers::finish`]).
     #[inline]
-    pub fn arrive(&mut self, job: Job, now: Nanos) -> Arrival {
+    pub fn arrive<const ORDERED: bool>(&mut self, job: Job, now: Nanos) -> Arrival {
         if self.busy < self.concurrency {
             self.busy += 1;
             Arrival::Started
         } else if self.queue.len() < self.queue_limit {
             self.queue.push_back(job);
-            if let Some(stamps) = &mut self.stamps {
+            if ORDERED && let Some(stamps) = &mut self.stamps {
                 stamps.push_back(now);
             }
             Arrival::Queued
@@ -114,15 +121,17 @@ impl Workers {
     }
 
     /// A job finishes; returns the queued job that takes its worker, if any
-    /// (none while the pool is above a lowered concurrency).
+    /// (none while the pool is above a lowered concurrency). `ORDERED` is
+    /// false only for a FIFO pool without stamps: it then skips the checks
+    /// for either.
     #[inline(always)]
-    pub fn finish(&mut self) -> Option<Job> {
+    pub fn finish<const ORDERED: bool>(&mut self) -> Option<Job> {
         debug_assert!(self.busy > 0);
         if self.busy > self.concurrency {
             self.busy -= 1;
             return None;
         }
-        match self.pop() {
+        match self.pop::<ORDERED>() {
             Some(next) => Some(next),
             None => {
                 self.busy -= 1;
@@ -139,11 +148,11 @@ impl Workers {
     }
 
     /// A queued job that a free worker takes now, if any.
-    pub fn start_next(&mut self) -> Option<Job> {
+    pub fn start_next<const ORDERED: bool>(&mut self) -> Option<Job> {
         if self.busy >= self.concurrency {
             return None;
         }
-        let job = self.pop()?;
+        let job = self.pop::<ORDERED>()?;
         self.busy += 1;
         Some(job)
     }
@@ -174,22 +183,22 @@ mod tests {
     #[test]
     fn fills_workers_then_queue_then_refuses() {
         let mut w = Workers::new(Some(2), Some(1));
-        assert_eq!(w.arrive(job(0), 0), Arrival::Started);
-        assert_eq!(w.arrive(job(1), 0), Arrival::Started);
-        assert_eq!(w.arrive(job(2), 0), Arrival::Queued);
-        assert_eq!(w.arrive(job(3), 0), Arrival::Refused);
+        assert_eq!(w.arrive::<true>(job(0), 0), Arrival::Started);
+        assert_eq!(w.arrive::<true>(job(1), 0), Arrival::Started);
+        assert_eq!(w.arrive::<true>(job(2), 0), Arrival::Queued);
+        assert_eq!(w.arrive::<true>(job(3), 0), Arrival::Refused);
         assert_eq!((w.busy(), w.queued()), (2, 1));
     }
 
     #[test]
     fn queue_is_fifo_and_workers_free_up() {
         let mut w = Workers::new(Some(1), None);
-        w.arrive(job(0), 0);
-        w.arrive(job(1), 0);
-        w.arrive(job(2), 0);
-        assert_eq!(w.finish(), Some(job(1)));
-        assert_eq!(w.finish(), Some(job(2)));
-        assert_eq!(w.finish(), None);
+        w.arrive::<true>(job(0), 0);
+        w.arrive::<true>(job(1), 0);
+        w.arrive::<true>(job(2), 0);
+        assert_eq!(w.finish::<true>(), Some(job(1)));
+        assert_eq!(w.finish::<true>(), Some(job(2)));
+        assert_eq!(w.finish::<true>(), None);
         assert_eq!(w.busy(), 0);
     }
 
@@ -197,29 +206,45 @@ mod tests {
     fn a_lowered_pool_drains_to_its_new_size_then_grows_back() {
         let mut w = Workers::new(Some(3), None);
         for i in 0..5 {
-            w.arrive(job(i), 0);
+            w.arrive::<true>(job(i), 0);
         }
         w.set_concurrency(Some(1));
         // Two finishes free workers that are no longer there.
-        assert_eq!(w.finish(), None);
-        assert_eq!(w.finish(), None);
+        assert_eq!(w.finish::<true>(), None);
+        assert_eq!(w.finish::<true>(), None);
         assert_eq!(w.busy(), 1);
-        assert_eq!(w.arrive(job(5), 0), Arrival::Queued);
-        assert_eq!(w.start_next(), None);
+        assert_eq!(w.arrive::<true>(job(5), 0), Arrival::Queued);
+        assert_eq!(w.start_next::<true>(), None);
         // The last of the three takes the next queued job.
-        assert_eq!(w.finish(), Some(job(3)));
+        assert_eq!(w.finish::<true>(), Some(job(3)));
         w.set_concurrency(Some(3));
-        assert_eq!(w.start_next(), Some(job(4)));
-        assert_eq!(w.start_next(), Some(job(5)));
-        assert_eq!(w.start_next(), None);
+        assert_eq!(w.start_next::<true>(), Some(job(4)));
+        assert_eq!(w.start_next::<true>(), Some(job(5)));
+        assert_eq!(w.start_next::<true>(), None);
         assert_eq!((w.busy(), w.queued()), (3, 0));
+    }
+
+    #[test]
+    fn a_plain_fifo_pool_serves_the_same_order_without_the_checks() {
+        let (mut a, mut b) = (
+            Workers::new(Some(2), Some(3)),
+            Workers::new(Some(2), Some(3)),
+        );
+        let mut served = (Vec::new(), Vec::new());
+        for i in 0..6 {
+            assert_eq!(a.arrive::<true>(job(i), 0), b.arrive::<false>(job(i), 0));
+        }
+        served.0.extend(std::iter::from_fn(|| a.finish::<true>()));
+        served.1.extend(std::iter::from_fn(|| b.finish::<false>()));
+        assert_eq!(served.0, served.1);
+        assert_eq!(served.0.len(), 3);
     }
 
     #[test]
     fn unbounded_pool_never_queues() {
         let mut w = Workers::new(None, Some(0));
         for i in 0..10_000 {
-            assert_eq!(w.arrive(job(i), 0), Arrival::Started);
+            assert_eq!(w.arrive::<true>(job(i), 0), Arrival::Started);
         }
     }
 }
@@ -239,11 +264,11 @@ mod order_tests {
     /// One worker busy, jobs 1..=5 queued, then each finish hands over one.
     fn served(order: QueueOrder) -> Vec<u32> {
         let mut w = Workers::new(Some(1), None).with_order(order);
-        w.arrive(job(0), 0);
+        w.arrive::<true>(job(0), 0);
         for i in 1..=5 {
-            assert_eq!(w.arrive(job(i), 0), Arrival::Queued);
+            assert_eq!(w.arrive::<true>(job(i), 0), Arrival::Queued);
         }
-        std::iter::from_fn(|| w.finish().map(|j| j.request)).collect()
+        std::iter::from_fn(|| w.finish::<true>().map(|j| j.request)).collect()
     }
 
     #[test]

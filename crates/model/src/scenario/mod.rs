@@ -119,6 +119,22 @@ impl Scenario {
         &self.policies
     }
 
+    /// Whether the scenario uses anything of docs/model.md §12: more than
+    /// one service instance (calls or replicas), hedging, a queue order
+    /// other than FIFO, overload control or priority classes. The
+    /// simulation compiles their checks away when it does not.
+    pub(crate) fn is_rich(&self) -> bool {
+        self.services.len() > 1
+            || self.low_priority_share > 0.0
+            || self.policies.iter().any(|p| p.hedge.is_some())
+            || self.services.iter().any(|s| {
+                let w = &s.workers;
+                w.queue_order != crate::queue_order::QueueOrder::Fifo
+                    || w.control != crate::admission::ControlConfig::None
+                    || w.shed_low_above.is_some()
+            })
+    }
+
     /// At most how many time-series bins a replication has: the load
     /// and the drain, plus the bin of the last event and the one its
     /// gauges close.

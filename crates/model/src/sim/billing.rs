@@ -4,10 +4,10 @@
 
 use retrysim_engine::Nanos;
 
-use super::Simulation;
+use super::World;
 use super::event::ServiceId;
 
-impl Simulation<'_> {
+impl<const RICH: bool> World<'_, RICH> {
     /// Dollars one served attempt of `req` costs (0 when unpriced, without
     /// touching the request's extras).
     #[inline]
@@ -30,7 +30,7 @@ impl Simulation<'_> {
         cost: f32,
     ) {
         let m = &mut self.metrics;
-        if !m.services.is_empty() {
+        if RICH && !m.services.is_empty() {
             m.services[svc as usize].served += 1;
             if svc >= self.entry_replicas {
                 return; // only the entry's work is priced and counted as served

@@ -9,7 +9,7 @@
 use retrysim_engine::{EventQueue, Nanos};
 
 use super::event::{Event, ServiceId};
-use super::{NO_RETRY_AFTER, Simulation};
+use super::{NO_RETRY_AFTER, World};
 use crate::outcome::{FailureReason, Outcome};
 use crate::workers::{Job, Workers};
 
@@ -75,12 +75,12 @@ impl Graph {
     }
 }
 
-impl Simulation<'_> {
+impl<const RICH: bool> World<'_, RICH> {
     /// Whether an attempt served by `svc` waits for calls before it is
     /// answered.
     #[inline]
     pub(super) fn makes_calls(&self, svc: ServiceId) -> bool {
-        self.graph.as_ref().is_some_and(|g| g.makes_calls(svc))
+        RICH && self.graph.as_ref().is_some_and(|g| g.makes_calls(svc))
     }
 
     /// The deadline a call's caller propagated to it.
@@ -222,7 +222,7 @@ impl Simulation<'_> {
         }
         self.metrics.services[svc as usize].answered[outcome as usize] += 1;
         self.respond(now, job.request, job.generation, outcome, NO_RETRY_AFTER, q);
-        if let Some((job, service_time)) = self.take_next(now, svc, Workers::finish, q) {
+        if let Some((job, service_time)) = self.take_next(now, svc, Workers::finish::<true>, q) {
             self.serve(now, svc, job, service_time, q);
         }
     }

@@ -7,7 +7,7 @@ use retrysim_engine::{EventQueue, Nanos, stream};
 use super::event::{ENTRY, Event};
 use super::role::{Role, Roles};
 use super::workload::Traits;
-use super::{NO_RETRY_AFTER, Simulation, purpose};
+use super::{NO_RETRY_AFTER, World, purpose};
 use crate::budget::RetryAdvice;
 use crate::outcome::{FailureReason, Outcome};
 use crate::policy::Policy;
@@ -90,7 +90,7 @@ impl<'a> Client<'a> {
     }
 }
 
-impl Simulation<'_> {
+impl<const RICH: bool> World<'_, RICH> {
     /// Takes a new request of the workload in: a slot in flight, counted in
     /// the metrics and by the guards.
     pub(super) fn new_request(&mut self, now: Nanos, t: Traits) -> u32 {
@@ -112,19 +112,25 @@ impl Simulation<'_> {
             },
             extras,
         );
-        let calls = self.graph.as_ref().map_or(0, |g| g.calls_live);
+        let calls = if RICH {
+            self.graph.as_ref().map_or(0, |g| g.calls_live)
+        } else {
+            0
+        };
         let m = &mut self.metrics;
         m.arrivals += 1;
         m.peak_in_flight = m.peak_in_flight.max(c.requests.live() - calls);
         m.series.at(now).arrivals += 1;
-        if let Some(class) = m.classes.get_mut(t.low as usize) {
-            class.arrivals += 1;
-        }
         if !role.guards.is_empty() {
             role.guards.on_request(t.client, now);
         }
-        if let Some(h) = &mut role.hedging {
-            h.on_request();
+        if RICH {
+            if let Some(class) = m.classes.get_mut(t.low as usize) {
+                class.arrivals += 1;
+            }
+            if let Some(h) = &mut role.hedging {
+                h.on_request();
+            }
         }
         req
     }
@@ -159,10 +165,21 @@ impl Simulation<'_> {
         req
     }
 
+    /// The client role that sent `req` (always the workload's without a
+    /// call graph).
+    #[inline(always)]
+    pub(super) fn role(&self, req: u32) -> u16 {
+        if RICH {
+            self.client.requests.get(req).role
+        } else {
+            0
+        }
+    }
+
     /// Sends the next attempt of `req`, unless a guard refuses it.
     pub(super) fn start_attempt(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
+        let role = self.role(req);
         let c = &mut self.client;
-        let role = c.requests.get(req).role;
         let r = c.roles.get_mut(role);
         if !r.guards.is_empty() {
             let x = c.requests.extras_mut(req);
@@ -184,7 +201,7 @@ impl Simulation<'_> {
         if let Some(d) = policy.deadline {
             deadline = deadline.min(r.arrival + d);
         }
-        let (target, deadline) = if plain {
+        let (target, deadline) = if !RICH || plain {
             (target, deadline)
         } else {
             self.route(now, req, role, deadline, q)
@@ -201,7 +218,7 @@ impl Simulation<'_> {
     /// `bin`: the workload's figures count role 0's, an edge its own.
     #[inline(always)]
     pub(super) fn count_attempt(&mut self, role: u16, bin: usize) {
-        if role == 0 {
+        if !RICH || role == 0 {
             self.metrics.attempts += 1;
             self.metrics.series.bin(bin).attempts += 1;
         } else {
@@ -213,7 +230,7 @@ impl Simulation<'_> {
     /// `outcome`.
     #[inline(always)]
     pub(super) fn count_outcome(&mut self, role: u16, bin: usize, outcome: Outcome) {
-        if role == 0 {
+        if !RICH || role == 0 {
             self.metrics.outcomes[outcome as usize] += 1;
             self.metrics.series.bin(bin).outcomes[outcome as usize] += 1;
         } else {
@@ -251,17 +268,18 @@ impl Simulation<'_> {
         if !self.client.requests.is_current(req, generation) {
             return;
         }
-        if self.client.hedges && !self.hedged_answer(now, req, outcome) {
+        if RICH && self.client.hedges && !self.hedged_answer(now, req, outcome) {
             return;
         }
         // Only a 429 carries Retry-After, and only a policy that reads it
         // stored it.
-        let retry_after =
-            if outcome == Outcome::RateLimited && self.client.role_of(req).reads_retry_after {
-                self.client.requests.extras(req).retry_after
-            } else {
-                NO_RETRY_AFTER
-            };
+        let retry_after = if outcome == Outcome::RateLimited
+            && self.client.roles.get(self.role(req)).reads_retry_after
+        {
+            self.client.requests.extras(req).retry_after
+        } else {
+            NO_RETRY_AFTER
+        };
         self.end_attempt(now, req, outcome, retry_after, q);
     }
 
@@ -278,11 +296,12 @@ impl Simulation<'_> {
         let c = &mut self.client;
         let r = c.requests.get_mut(req);
         r.generation = r.generation.wrapping_add(1);
-        let (bin, role) = (r.attempt_bin as usize, r.role);
+        let bin = r.attempt_bin as usize;
+        let role = self.role(req);
         self.count_outcome(role, bin, outcome);
         let c = &mut self.client;
         let r = c.roles.get_mut(role);
-        if let Some(b) = &mut r.balancing {
+        if RICH && let Some(b) = &mut r.balancing {
             b.ended(c.requests.extras(req).replica);
         }
         if !r.guards.is_empty() {
@@ -312,8 +331,9 @@ impl Simulation<'_> {
         if !outcome.retryable() {
             return self.fail(now, req, FailureReason::NonRetryable, q);
         }
+        let role = self.role(req);
         let c = &mut self.client;
-        let role = c.roles.get_mut(c.requests.get(req).role);
+        let role = c.roles.get_mut(role);
         let policy = role.policy;
         if c.requests.get(req).attempts as u32 >= policy.max_attempts {
             return self.fail(now, req, FailureReason::AttemptsExhausted, q);
@@ -354,7 +374,7 @@ impl Simulation<'_> {
         {
             return self.give_up(now, req, FailureReason::Deadline, q);
         }
-        if propagate && at >= self.caller_deadline(req) {
+        if RICH && propagate && at >= self.caller_deadline(req) {
             return self.give_up(now, req, FailureReason::Deadline, q);
         }
         if keeps_previous {
@@ -366,8 +386,9 @@ impl Simulation<'_> {
     /// The client gives up on a retry its guards allowed: they take back
     /// what they charged for it, and the request fails for `reason`.
     fn give_up(&mut self, now: Nanos, req: u32, reason: FailureReason, q: &mut EventQueue<Event>) {
+        let role = self.role(req);
         let c = &mut self.client;
-        let guards = &mut c.roles.get_mut(c.requests.get(req).role).guards;
+        let guards = &mut c.roles.get_mut(role).guards;
         if !guards.is_empty() {
             let x = c.requests.extras_mut(req);
             guards.retry_dropped(x.client, now, &mut x.ticket);
@@ -377,14 +398,15 @@ impl Simulation<'_> {
 
     fn succeed(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
         let r = *self.client.requests.get(req);
+        let role = self.role(req);
         let c = &mut self.client;
-        let guards = &mut c.roles.get_mut(r.role).guards;
+        let guards = &mut c.roles.get_mut(role).guards;
         if !guards.is_empty() {
             let x = *c.requests.extras(req);
             guards.on_success(x.client, &x.ticket);
         }
-        if r.role != 0 {
-            let edge = &mut self.metrics.edges[r.role as usize - 1];
+        if role != 0 {
+            let edge = &mut self.metrics.edges[role as usize - 1];
             edge.succeeded += 1;
             edge.latency.record(now - r.arrival);
             return self.call_ended(now, req, true, q);
@@ -396,7 +418,7 @@ impl Simulation<'_> {
         m.latency.record(now - r.arrival);
         m.success_by_attempt[r.attempts as usize - 1] += 1;
         m.series.at(r.arrival).succeeded += 1;
-        if self.priorities {
+        if RICH && self.priorities {
             let class = &mut m.classes[self.client.requests.extras(req).low as usize];
             class.succeeded += 1;
             class.latency.record(now - r.arrival);
@@ -412,12 +434,12 @@ impl Simulation<'_> {
         reason: FailureReason,
         q: &mut EventQueue<Event>,
     ) {
-        let r = self.client.requests.get(req);
-        if r.role != 0 {
-            self.metrics.edges[r.role as usize - 1].failed[reason as usize] += 1;
+        if self.role(req) != 0 {
+            let role = self.role(req) as usize;
+            self.metrics.edges[role - 1].failed[reason as usize] += 1;
             return self.call_ended(now, req, false, q);
         }
-        let arrival = r.arrival;
+        let arrival = self.client.requests.get(req).arrival;
         self.metrics.failed[reason as usize] += 1;
         self.metrics.series.at(arrival).failed += 1;
         self.request_ended(now, req);

@@ -95,8 +95,13 @@ pub(crate) mod purpose {
 /// "No Retry-After header" in a response.
 pub(crate) const NO_RETRY_AFTER: Nanos = Nanos::MAX;
 
-/// The world of one replication of one policy.
-pub struct Simulation<'a> {
+/// The world of one replication of one policy. `RICH` says whether the
+/// scenario uses any part of docs/model.md §12 — call graphs, replicas,
+/// hedging, a queue order other than FIFO, overload control or priority
+/// classes: without them (`false`) their checks compile away from the hot
+/// path, and a one-service scenario runs the code it ran before they
+/// existed.
+pub(crate) struct World<'a, const RICH: bool> {
     /// Where requests come from.
     source: Source<'a>,
     /// The client population: requests in flight, policy, guards.
@@ -122,7 +127,7 @@ pub struct Simulation<'a> {
     until: Nanos,
 }
 
-impl<'a> Simulation<'a> {
+impl<'a, const RICH: bool> World<'a, RICH> {
     /// A fresh world for `policy` in `replication` (seeded from the scenario
     /// seed): every policy sees the same arrivals in the same replication.
     pub fn new(scenario: &'a Scenario, policy: &'a Policy, replication: u64) -> Self {
@@ -236,7 +241,7 @@ impl<'a> Simulation<'a> {
     }
 }
 
-impl Process for Simulation<'_> {
+impl<const RICH: bool> Process for World<'_, RICH> {
     type Event = Event;
 
     #[inline]
@@ -293,6 +298,37 @@ impl Process for Simulation<'_> {
         }
         if self.source.has_finished_users() {
             self.reschedule_users(now, q);
+        }
+    }
+}
+
+/// One replication of one policy of a scenario, ready to run: a fresh
+/// world seeded from the scenario seed, so that every policy sees the same
+/// arrivals in the same replication.
+pub struct Simulation<'a>(Worlds<'a>);
+
+/// The world, compiled for what the scenario uses.
+enum Worlds<'a> {
+    Plain(Box<World<'a, false>>),
+    Rich(Box<World<'a, true>>),
+}
+
+impl<'a> Simulation<'a> {
+    /// Replication `replication` of `policy` (one of the scenario's).
+    pub fn new(scenario: &'a Scenario, policy: &'a Policy, replication: u64) -> Self {
+        Self(if scenario.is_rich() {
+            Worlds::Rich(Box::new(World::new(scenario, policy, replication)))
+        } else {
+            Worlds::Plain(Box::new(World::new(scenario, policy, replication)))
+        })
+    }
+
+    /// Runs to the end (all requests done, or the drain limit) and returns
+    /// the metrics.
+    pub fn run(self) -> RunMetrics {
+        match self.0 {
+            Worlds::Plain(w) => w.run(),
+            Worlds::Rich(w) => w.run(),
         }
     }
 }

@@ -5,7 +5,7 @@
 use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
 use super::event::{Event, ServiceId};
-use super::{NO_RETRY_AFTER, Simulation, purpose};
+use super::{NO_RETRY_AFTER, World, purpose};
 use crate::distribution::Duration;
 use crate::faults::{Fault, Faults};
 use crate::outcome::Outcome;
@@ -48,7 +48,7 @@ impl<'a> Network<'a> {
     }
 }
 
-impl Simulation<'_> {
+impl<const RICH: bool> World<'_, RICH> {
     /// Sends attempt `generation` of `req` towards service `svc`: it
     /// vanishes (drop), bounces back as a connection error (reset), or
     /// reaches the service one latency later (a hung one's answer will be

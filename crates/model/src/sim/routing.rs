@@ -7,11 +7,11 @@
 
 use retrysim_engine::{EventQueue, Nanos};
 
-use super::Simulation;
+use super::World;
 use super::event::{Event, ServiceId};
 use crate::outcome::Outcome;
 
-impl Simulation<'_> {
+impl<const RICH: bool> World<'_, RICH> {
     /// Where a role that balances over replicas or propagates deadlines
     /// sends the attempt of `req` being started, and its deadline, given
     /// the one of its own policy.

@@ -8,7 +8,7 @@ use retrysim_engine::time::MAX_DELAY;
 use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
 use super::event::{Event, ServiceId};
-use super::{NO_RETRY_AFTER, Simulation, purpose};
+use super::{NO_RETRY_AFTER, World, purpose};
 use crate::admission::Admission;
 use crate::faults::{OutageMode, outage_at};
 use crate::outcome::Outcome;
@@ -61,7 +61,7 @@ impl<'a> Service<'a> {
     /// whether its answer will be lost (a hanging outage: the service still
     /// does and bills the work).
     #[inline]
-    pub fn admit(&mut self, now: Nanos, job: Job, bad: bool) -> (Handling, bool) {
+    pub fn admit<const RICH: bool>(&mut self, now: Nanos, job: Job, bad: bool) -> (Handling, bool) {
         let none = NO_RETRY_AFTER;
         let mut lost = false;
         match self.outage(now) {
@@ -81,10 +81,10 @@ impl<'a> Service<'a> {
             Handling::Answered(Outcome::ClientError, none)
         } else if self.config.contention {
             Handling::Read
-        } else if self.admission.is_some() {
+        } else if RICH && self.admission.is_some() {
             Handling::Controlled
         } else {
-            match self.workers.arrive(job, now) {
+            match self.workers.arrive::<RICH>(job, now) {
                 Arrival::Started => Handling::Started(self.service_time()),
                 Arrival::Queued => Handling::Queued,
                 Arrival::Refused => Handling::Answered(Outcome::Unavailable, none),
@@ -242,7 +242,7 @@ impl<'a> Service<'a> {
     }
 }
 
-impl Simulation<'_> {
+impl<const RICH: bool> World<'_, RICH> {
     /// An attempt reaches service `svc`; the client learns what happened
     /// through the network, or by its timeout.
     #[inline]
@@ -255,7 +255,7 @@ impl Simulation<'_> {
         q: &mut EventQueue<Event>,
     ) {
         let (req, generation) = (job.request, job.generation);
-        if self.graph.is_none() {
+        if !RICH || self.graph.is_none() {
             self.metrics.attempts_at_service += 1;
         } else {
             // The entry's count is copied to `attempts_at_service` at the end.
@@ -266,7 +266,7 @@ impl Simulation<'_> {
             self.metrics.cancelled += 1;
             return;
         }
-        let (handling, lost) = self.services[svc as usize].admit(now, job, bad);
+        let (handling, lost) = self.services[svc as usize].admit::<RICH>(now, job, bad);
         if lost && current {
             self.client.requests.get_mut(req).hang = true;
             self.arm_timeout(req, q);
@@ -341,7 +341,7 @@ impl Simulation<'_> {
         q: &mut EventQueue<Event>,
     ) {
         self.bill(now, svc, req, generation, cost);
-        if self.services[svc as usize].admission.is_some() {
+        if RICH && self.services[svc as usize].admission.is_some() {
             self.services[svc as usize].controlled_work_ended(now);
         }
         if self.makes_calls(svc) {
@@ -352,7 +352,7 @@ impl Simulation<'_> {
             };
             return self.begin_calls(now, svc, job, q);
         }
-        if let Some((job, service_time)) = self.take_next(now, svc, Workers::finish, q) {
+        if let Some((job, service_time)) = self.take_next(now, svc, Workers::finish::<RICH>, q) {
             self.serve(now, svc, job, service_time, q);
         }
     }
@@ -376,13 +376,13 @@ impl Simulation<'_> {
         let mut next = first(&mut service.workers);
         while let Some(job) = next {
             if !service.cancels || client.requests.is_current(job.request, job.generation) {
-                if service.admission.is_some() {
+                if RICH && service.admission.is_some() {
                     return self.controlled_take(now, svc, job, q);
                 }
                 return Some((job, service.service_time()));
             }
             self.metrics.cancelled += 1;
-            next = service.workers.finish();
+            next = service.workers.finish::<RICH>();
         }
         None
     }
@@ -406,7 +406,7 @@ impl Simulation<'_> {
             let outcome = Outcome::Unavailable;
             return self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
         }
-        match service.workers.arrive(job, now) {
+        match service.workers.arrive::<true>(job, now) {
             Arrival::Started => {
                 let service_time = service.controlled_start(now, now);
                 self.serve(now, svc, job, service_time, q);
@@ -422,7 +422,7 @@ impl Simulation<'_> {
 
     /// Overload control judges `job`, just taken from the queue of `svc`:
     /// CoDel may refuse it with a 503 now, and the worker takes the next
-    /// (cancelled work skipped as in [`Simulation::take_next`]), until one
+    /// (cancelled work skipped as in [`World::take_next`]), until one
     /// is served; an adaptive limit sees its wait.
     #[cold]
     fn controlled_take(
@@ -446,7 +446,7 @@ impl Simulation<'_> {
             self.respond(now, job.request, job.generation, outcome, NO_RETRY_AFTER, q);
             loop {
                 let (client, service) = (&self.client, &mut self.services[svc as usize]);
-                job = service.workers.finish()?;
+                job = service.workers.finish::<true>()?;
                 if !service.cancels || client.requests.is_current(job.request, job.generation) {
                     break;
                 }
@@ -528,7 +528,9 @@ impl Simulation<'_> {
             return service.begin_drop(d);
         }
         service.end_drop();
-        while let Some((job, service_time)) = self.take_next(now, svc, Workers::start_next, q) {
+        while let Some((job, service_time)) =
+            self.take_next(now, svc, Workers::start_next::<RICH>, q)
+        {
             self.serve(now, svc, job, service_time, q);
         }
     }

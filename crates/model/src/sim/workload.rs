@@ -6,7 +6,7 @@ use rand::Rng;
 use retrysim_engine::{EventQueue, Nanos, SimRng, stream};
 
 use super::event::{ENTRY, Event};
-use super::{Simulation, purpose};
+use super::{World, purpose};
 use crate::cost::CostModel;
 use crate::scenario::Scenario;
 use crate::workload::{Arrivals, Workload};
@@ -116,7 +116,7 @@ impl<'a> Source<'a> {
     }
 }
 
-impl Simulation<'_> {
+impl<const RICH: bool> World<'_, RICH> {
     /// The next request of the workload arrives.
     #[inline]
     pub(super) fn on_arrival(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
