@@ -10,6 +10,7 @@ mod faults;
 mod graph;
 mod guards;
 mod overload;
+mod rich;
 mod services;
 mod timeline;
 
