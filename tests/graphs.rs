@@ -239,3 +239,40 @@ fn priority_classes_are_reported_and_low_priority_is_shed_first() {
     run("scenarios/overload-control.json", "1", &plain);
     assert!(summary(&plain)["policies"][0].get("classes").is_none());
 }
+
+#[test]
+fn recovery_and_metastability_are_reported_per_service_as_its_callers_see_it() {
+    // Three tiers with db down from 10 s to 20 s only (a trigger): every
+    // service, as its callers see it, fails for exactly the outage and
+    // recovers when it ends (10 s after the trigger, at once after its end).
+    let tmp = tempfile::tempdir().unwrap();
+    let mut spec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read("scenarios/three-tier-amplification.json").unwrap())
+            .unwrap();
+    for s in spec["services"].as_array_mut().unwrap() {
+        s.as_object_mut().unwrap().remove("outages");
+    }
+    spec["duration"] = serde_json::json!(60);
+    spec["metrics"]["metastable"] = serde_json::json!({"margin": 0.1, "window": 20});
+    spec["triggers"] = serde_json::json!([
+        {"kind": "outage", "start": 10, "duration": 10, "mode": "error", "service": "db"}
+    ]);
+    let file = tmp.path().join("tiers.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let out = tmp.path().join("out");
+    run(file.to_str().unwrap(), "2", &out);
+    let s = summary(&out);
+    for p in s["policies"].as_array().unwrap() {
+        let edges = p["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), 2);
+        for e in edges {
+            let f = |k: &str| e[k]["mean"].as_f64();
+            assert_eq!(f("error_recovery_s"), Some(10.0), "{e}");
+            assert_eq!(f("error_recovery_after_end_s"), Some(0.0), "{e}");
+            assert_eq!(f("metastable"), Some(0.0), "{e}");
+        }
+    }
+    let md = String::from_utf8(read(&out, "summary.md")).unwrap();
+    assert!(md.contains("## Recovery per service"), "{md}");
+    assert!(md.contains("| orders → db | 10.0 ± 0 s |"), "{md}");
+}

@@ -124,7 +124,8 @@ impl Accumulator {
             acc.1.push(s.scalars(m.arrivals));
         }
         for (acc, e) in self.edges.iter_mut().zip(&m.edges) {
-            acc.2.push(e.scalars(m.arrivals));
+            acc.2
+                .push(e.scalars(m.arrivals, *scenario.recovery(), m.run_end));
         }
         self.classes.resize(m.classes.len(), Vec::new());
         for (acc, c) in self.classes.iter_mut().zip(&m.classes) {
@@ -174,6 +175,10 @@ impl Accumulator {
                         attempts_per_call: stat(|e| e.attempts_per_call),
                         latency_p50_s: stat(|e| e.latency_p50_s),
                         latency_p99_s: stat(|e| e.latency_p99_s),
+                        error_recovery_s: stat(|e| e.error_recovery_s),
+                        error_recovery_after_end_s: stat(|e| e.error_recovery_after_end_s),
+                        goodput_ratio: stat(|e| e.goodput_ratio),
+                        metastable: stat(|e| e.metastable),
                     }
                 })
                 .collect(),

@@ -145,6 +145,16 @@ pub struct EdgeSummary {
     pub latency_p50_s: Stat,
     /// 99th percentile latency of successful calls, in seconds.
     pub latency_p99_s: Stat,
+    /// Error recovery of the called service as its callers see it, in
+    /// seconds (from the trigger).
+    pub error_recovery_s: Stat,
+    /// The same from the last trigger's end.
+    pub error_recovery_after_end_s: Stat,
+    /// Successful call attempts ÷ calls over the metastability window.
+    pub goodput_ratio: Stat,
+    /// Share of replications in which the called service stayed
+    /// metastable.
+    pub metastable: Stat,
 }
 
 impl PolicySummary {

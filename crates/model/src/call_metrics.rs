@@ -2,8 +2,12 @@
 //! services call services (docs/model.md §12). Empty for a scenario with
 //! one service, so its outputs stay as they were.
 
+use retrysim_engine::Nanos;
+
 use crate::histogram::Histogram;
 use crate::outcome::{FailureReason, Outcome};
+use crate::recovery::{RecoveryRule, recovery_time};
+use crate::timeseries::TimeSeries;
 
 /// One service's counters.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,6 +44,9 @@ pub struct EdgeRun {
     pub outcomes: [u64; Outcome::ALL.len()],
     /// Latency of the calls that succeeded, from the call to its success.
     pub latency: Histogram,
+    /// The edge's calls (as arrivals), attempts and outcomes over time,
+    /// counted as the workload's are (its gauges stay 0).
+    pub series: TimeSeries,
 }
 
 /// One service's figures in one replication (`None`: no value, e.g. no
@@ -69,6 +76,17 @@ pub struct EdgeScalars {
     pub latency_p50_s: Option<f64>,
     /// 99th percentile latency of successful calls, in seconds.
     pub latency_p99_s: Option<f64>,
+    /// Error recovery of the called service as its callers see it: the
+    /// workload's rule applied to the share of the edge's attempts that
+    /// failed, in seconds (`None`: never).
+    pub error_recovery_s: Option<f64>,
+    /// The same after the last trigger's end.
+    pub error_recovery_after_end_s: Option<f64>,
+    /// Successful call attempts ÷ calls made over the metastability
+    /// window (with triggers only).
+    pub goodput_ratio: Option<f64>,
+    /// 1 if that fell more than the margin short, else 0.
+    pub metastable: Option<f64>,
 }
 
 impl ServiceRun {
@@ -85,15 +103,28 @@ impl ServiceRun {
 }
 
 impl EdgeRun {
-    /// Its figures, given the requests that entered the graph.
-    pub fn scalars(&self, arrivals: u64) -> EdgeScalars {
+    /// Its figures, given the requests that entered the graph, the
+    /// recovery rule and the end of the run.
+    pub fn scalars(&self, arrivals: u64, rule: RecoveryRule, run_end: Nanos) -> EdgeScalars {
         let secs = |q: f64| self.latency.quantile(q).map(|n| n as f64 / 1e9);
+        let signal: Vec<Option<f64>> = (self.series.bins.iter())
+            .map(|b| b.attempt_error_share())
+            .collect();
+        let recovery =
+            |rule| recovery_time(&signal, self.series.width, rule, run_end).map(|n| n as f64 / 1e9);
+        let window = rule.metastable;
         EdgeScalars {
             calls_per_request: share(self.calls, arrivals),
             success_rate: share(self.succeeded, self.calls),
             attempts_per_call: share(self.attempts, self.calls),
             latency_p50_s: secs(0.5),
             latency_p99_s: secs(0.99),
+            error_recovery_s: recovery(rule),
+            error_recovery_after_end_s: recovery(rule.after_end()),
+            goodput_ratio: window.and_then(|w| w.goodput_ratio(&self.series)),
+            metastable: window
+                .and_then(|w| w.is_metastable(&self.series))
+                .map(|m| m as u8 as f64),
         }
     }
 }

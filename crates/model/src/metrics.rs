@@ -129,6 +129,7 @@ impl RunMetrics {
             .map(|(from, to)| EdgeRun {
                 from: from.clone(),
                 to: to.clone(),
+                series: TimeSeries::new(self.series.width, 0),
                 ..EdgeRun::default()
             })
             .collect();

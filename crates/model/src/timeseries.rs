@@ -59,6 +59,14 @@ pub struct TimeSeries {
     pub bins: Vec<Bin>,
 }
 
+impl Default for TimeSeries {
+    /// An empty series of 1 ns bins (a placeholder until the real width is
+    /// known).
+    fn default() -> Self {
+        TimeSeries::new(1, 0)
+    }
+}
+
 impl TimeSeries {
     /// An empty series with room for `expected` bins.
     pub fn new(width: Nanos, expected: usize) -> Self {

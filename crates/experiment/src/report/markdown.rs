@@ -217,6 +217,56 @@ pub fn services_table(summary: &Summary) -> Option<String> {
     Some(out)
 }
 
+/// Recovery and metastability per service of a call graph with triggers,
+/// as each service's callers see it: the entry through the workload's own
+/// figures, every other service through the calls into it, edge by edge.
+pub fn service_recovery_table(summary: &Summary) -> Option<String> {
+    let rec = &summary.recovery;
+    let first = summary.policies.first()?;
+    if rec.triggers.is_empty() || first.edges.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut head = vec![
+        "policy",
+        "service (as called)",
+        "error recovery",
+        "error recovery after end",
+    ];
+    if rec.metastable.is_some() {
+        head.extend(["goodput ÷ offered, end of load", "metastable runs"]);
+    }
+    header(&mut out, &head);
+    for (i, p) in summary.policies.iter().enumerate() {
+        let entry = first.services.first().map_or("entry", |s| s.name.as_str());
+        let mut cells = vec![
+            p.name.clone(),
+            format!("{entry} (the workload)"),
+            recovery(stat(summary, i, Metric::ErrorRecoveryS)),
+            recovery(stat(summary, i, Metric::ErrorRecoveryAfterEndS)),
+        ];
+        if rec.metastable.is_some() {
+            cells.push(percent(stat(summary, i, Metric::GoodputRatio)));
+            cells.push(percent(stat(summary, i, Metric::Metastable)));
+        }
+        row(&mut out, &cells);
+        for e in &p.edges {
+            let mut cells = vec![
+                p.name.clone(),
+                format!("{} → {}", e.from, e.to),
+                recovery(&e.error_recovery_s),
+                recovery(&e.error_recovery_after_end_s),
+            ];
+            if rec.metastable.is_some() {
+                cells.push(percent(&e.goodput_ratio));
+                cells.push(percent(&e.metastable));
+            }
+            row(&mut out, &cells);
+        }
+    }
+    Some(out)
+}
+
 /// The priority classes' table, for a workload with low-priority
 /// requests: each class's share, success and p99 latency, by policy.
 pub fn classes_table(summary: &Summary) -> Option<String> {
@@ -396,6 +446,16 @@ pub fn render(summary: &Summary) -> String {
         out.push_str("## After the trigger\n\n");
         out.push_str(&metastability_note(summary));
         out.push_str("\n\n");
+        out.push_str(&t);
+        out.push('\n');
+    }
+
+    if let Some(t) = service_recovery_table(summary) {
+        out.push_str(
+            "## Recovery per service\n\nEach service as its callers see it: the entry through \
+             the workload's attempts, every other service through the attempts of the calls into \
+             it (the same rules as above, on that edge's attempts and calls).\n\n",
+        );
         out.push_str(&t);
         out.push('\n');
     }

@@ -155,7 +155,9 @@ impl<const RICH: bool> World<'_, RICH> {
             },
             extras,
         );
-        self.metrics.edges[role as usize - 1].calls += 1;
+        let edge = &mut self.metrics.edges[role as usize - 1];
+        edge.calls += 1;
+        edge.series.at(now).arrivals += 1;
         if !r.guards.is_empty() {
             r.guards.on_request(0, now);
         }
@@ -222,7 +224,9 @@ impl<const RICH: bool> World<'_, RICH> {
             self.metrics.attempts += 1;
             self.metrics.series.bin(bin).attempts += 1;
         } else {
-            self.metrics.edges[role as usize - 1].attempts += 1;
+            let edge = &mut self.metrics.edges[role as usize - 1];
+            edge.attempts += 1;
+            edge.series.bin(bin).attempts += 1;
         }
     }
 
@@ -234,7 +238,9 @@ impl<const RICH: bool> World<'_, RICH> {
             self.metrics.outcomes[outcome as usize] += 1;
             self.metrics.series.bin(bin).outcomes[outcome as usize] += 1;
         } else {
-            self.metrics.edges[role as usize - 1].outcomes[outcome as usize] += 1;
+            let edge = &mut self.metrics.edges[role as usize - 1];
+            edge.outcomes[outcome as usize] += 1;
+            edge.series.bin(bin).outcomes[outcome as usize] += 1;
         }
     }
 
@@ -409,6 +415,7 @@ impl<const RICH: bool> World<'_, RICH> {
             let edge = &mut self.metrics.edges[role as usize - 1];
             edge.succeeded += 1;
             edge.latency.record(now - r.arrival);
+            edge.series.at(r.arrival).succeeded += 1;
             return self.call_ended(now, req, true, q);
         }
         let cost = self.cost_of(req);
@@ -436,7 +443,10 @@ impl<const RICH: bool> World<'_, RICH> {
     ) {
         if self.role(req) != 0 {
             let role = self.role(req) as usize;
-            self.metrics.edges[role - 1].failed[reason as usize] += 1;
+            let arrival = self.client.requests.get(req).arrival;
+            let edge = &mut self.metrics.edges[role - 1];
+            edge.failed[reason as usize] += 1;
+            edge.series.at(arrival).failed += 1;
             return self.call_ended(now, req, false, q);
         }
         let arrival = self.client.requests.get(req).arrival;
