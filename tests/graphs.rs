@@ -61,13 +61,33 @@ fn three_tier_amplification_costs_attempts_cubed_at_the_bottom_and_a_budget_far_
         md.contains("## Services") && md.contains("| 3-attempts-every-tier | orders → db |"),
         "{md}"
     );
-    let png = read(tmp.path(), "tiers.png");
-    assert_eq!(&png[1..4], b"PNG");
-    // The chart is redrawn from the folder to the same bytes.
-    std::fs::remove_file(tmp.path().join("tiers.png")).unwrap();
+    // Every service's series: db gets 27 attempts per request under the
+    // retrying policy, bin by bin as in all.
+    let csv = text(&read(tmp.path(), "services.csv"));
+    let db_attempts: f64 = (csv.lines().skip(1))
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[0] == "3-attempts-every-tier" && f[1] == "db")
+        .map(|f| f[4].parse::<f64>().unwrap())
+        .sum();
+    let requests = s["policies"][1]["metrics"]["requests"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (db_attempts / requests - 27.0).abs() < 0.01,
+        "{db_attempts} / {requests}"
+    );
+    let charts = ["tiers.png", "services.png"].map(|c| read(tmp.path(), c));
+    for png in &charts {
+        assert_eq!(&png[1..4], b"PNG");
+    }
+    // The charts are redrawn from the folder to the same bytes.
+    for c in ["tiers.png", "services.png"] {
+        std::fs::remove_file(tmp.path().join(c)).unwrap();
+    }
     let o = retrysim(&["plot", tmp.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(read(tmp.path(), "tiers.png"), png);
+    assert_eq!(read(tmp.path(), "tiers.png"), charts[0]);
+    assert_eq!(read(tmp.path(), "services.png"), charts[1]);
 }
 
 #[test]
@@ -80,7 +100,9 @@ fn a_single_service_scenario_has_no_service_tables_or_tier_chart() {
         s["scenario"].get("services").is_none(),
         "the spec echo is unchanged"
     );
-    assert!(!tmp.path().join("tiers.png").exists());
+    for file in ["tiers.png", "services.png", "services.csv"] {
+        assert!(!tmp.path().join(file).exists(), "{file}");
+    }
     assert!(!stdout.contains("load |"));
 }
 

@@ -50,8 +50,18 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
         read("timeseries.csv")?,
         read("latency.csv")?,
     );
-    let stored = StoredRun::read(&summary, &timeseries, &latency)
+    let mut stored = StoredRun::read(&summary, &timeseries, &latency)
         .with_context(|| format!("in {}", dir.display()))?;
+    if stored
+        .summary
+        .policies
+        .iter()
+        .any(|p| !p.services.is_empty())
+    {
+        stored = stored
+            .with_services(&read("services.csv")?)
+            .with_context(|| format!("in {}", dir.display()))?;
+    }
     if stored.summary.fingerprint != folder.marker().fingerprint {
         anyhow::bail!(
             "{}: summary.json was not written by the run that owns this folder (fingerprints differ): run it again",

@@ -25,6 +25,8 @@ const RUN_FILES: &[&str] = &[
     "attempts.png",
     "cost.png",
     "tiers.png",
+    "services.csv",
+    "services.png",
 ];
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
@@ -90,6 +92,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         ("timeseries.csv".into(), timeseries.into_bytes()),
         ("latency.csv".into(), latency.into_bytes()),
     ];
+    if let Some(services) = report::csv::render_services(&summary) {
+        files.push(("services.csv".into(), services.into_bytes()));
+    }
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
     folder.write(&files)?;
     let written: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();

@@ -105,6 +105,8 @@ struct Accumulator {
     edges: Vec<(String, String, Vec<EdgeScalars>)>,
     /// Priority classes: one row of figures per replication, high then low.
     classes: Vec<Vec<ClassScalars>>,
+    /// A call graph's logical services and their summed series.
+    tiers: Vec<(String, SeriesSum)>,
 }
 
 impl Accumulator {
@@ -132,6 +134,14 @@ impl Accumulator {
             acc.push(c.scalars(m.arrivals));
         }
         self.series.add(&m.series.bins);
+        if self.tiers.is_empty() {
+            self.tiers = (m.tiers.iter())
+                .map(|t| (t.name.clone(), SeriesSum::default()))
+                .collect();
+        }
+        for (acc, t) in self.tiers.iter_mut().zip(&m.tiers) {
+            acc.1.add(&t.series.bins);
+        }
         match &mut self.latency {
             Some(h) => h.merge(&m.latency),
             None => self.latency = Some(m.latency),
@@ -148,6 +158,9 @@ impl Accumulator {
             metrics,
             per_replication: self.per_replication,
             series: self.series.mean(reps, bin_s, bins),
+            tiers: (self.tiers.into_iter())
+                .map(|(name, sum)| (name, sum.mean(reps, bin_s, bins)))
+                .collect(),
             latency: self.latency.unwrap_or_default(),
             services: (self.services.into_iter())
                 .map(|(name, rows)| {

@@ -40,6 +40,30 @@ pub struct StoredRun {
     pub series: Vec<Vec<SeriesRow>>,
     /// Each policy's latency CDF.
     pub latency: Vec<Vec<CdfPoint>>,
+    /// Each policy's services of a call graph, the entry first, with their
+    /// series (`services.csv`; empty for one service).
+    pub tiers: Vec<Vec<(String, Vec<TierRow>)>>,
+}
+
+/// One bin of a service's mean series in a call graph.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TierRow {
+    /// Bin start in seconds.
+    pub start_s: f64,
+    /// Requests (the entry) or calls (any other) into the service.
+    pub arrivals: f64,
+    /// Attempts sent to it.
+    pub attempts: f64,
+    /// Those that succeeded.
+    pub attempts_success: f64,
+    /// Those that did not.
+    pub attempts_failed: f64,
+    /// Their share of the attempts (`None` when none was sent).
+    pub attempt_error_share: Option<f64>,
+    /// Attempts waiting in its queues at the bin's end.
+    pub queue: f64,
+    /// Attempts in service at the bin's end.
+    pub in_service: f64,
 }
 
 /// A value as the CSV files write it (six significant digits).
@@ -91,16 +115,40 @@ impl StoredRun {
                     .collect()
             })
             .collect();
+        let tiers = (summary.policies.iter())
+            .map(|p| {
+                (p.tiers.iter())
+                    .map(|(name, rows)| {
+                        let rows = rows.iter().map(|r| {
+                            let ok = r.outcomes[Outcome::Success as usize];
+                            TierRow {
+                                start_s: stored(r.start_s),
+                                arrivals: stored(r.arrivals),
+                                attempts: stored(r.attempts),
+                                attempts_success: stored(ok),
+                                attempts_failed: stored(r.outcomes.iter().sum::<f64>() - ok),
+                                attempt_error_share: stored_share(r.attempt_error_share),
+                                queue: stored(r.queue),
+                                in_service: stored(r.in_service),
+                            }
+                        });
+                        (name.clone(), rows.collect())
+                    })
+                    .collect()
+            })
+            .collect();
         let mut summary = summary.clone();
         for p in &mut summary.policies {
             p.per_replication = Vec::new();
             p.series = Vec::new();
             p.latency = Default::default();
+            p.tiers = Vec::new();
         }
         StoredRun {
             summary,
             series,
             latency,
+            tiers,
         }
     }
 
@@ -119,6 +167,7 @@ impl StoredRun {
         let mut run = StoredRun {
             series: vec![Vec::new(); n],
             latency: vec![Vec::new(); n],
+            tiers: vec![Vec::new(); n],
             summary,
         };
         const TS: &str = "timeseries.csv";
@@ -158,6 +207,32 @@ impl StoredRun {
             run.latency[i].push((x(1)?, x(2)?));
         }
         Ok(run)
+    }
+
+    /// Adds the services' series of a call graph from `services.csv`.
+    pub fn with_services(mut self, services_csv: &str) -> Result<StoredRun, ResultsError> {
+        const SV: &str = "services.csv";
+        let columns = crate::report::csv::SERVICES_COLUMNS;
+        for (line, f) in rows(SV, services_csv, &columns)? {
+            let i = self.policy(SV, line, &f[0])?;
+            let x = |k: usize| number(SV, line, columns[k], &f[k]);
+            let row = TierRow {
+                start_s: x(2)?,
+                arrivals: x(3)?,
+                attempts: x(4)?,
+                attempts_success: x(5)?,
+                attempts_failed: x(6)?,
+                attempt_error_share: optional(SV, line, &f[7])?,
+                queue: x(8)?,
+                in_service: x(9)?,
+            };
+            let tiers = &mut self.tiers[i];
+            match tiers.iter_mut().find(|(name, _)| *name == f[1]) {
+                Some((_, rows)) => rows.push(row),
+                None => tiers.push((f[1].clone(), vec![row])),
+            }
+        }
+        Ok(self)
     }
 
     /// The index of the policy named `name`.
@@ -324,5 +399,48 @@ mod tests {
         assert_eq!(split(r#"a,"b,c",d"#), ["a", "b,c", "d"]);
         assert_eq!(split(r#""say ""hi""",1"#), [r#"say "hi""#, "1"]);
         assert_eq!(split("x,,"), ["x", "", ""]);
+    }
+}
+
+#[cfg(test)]
+mod graph_tests {
+    use super::*;
+    use crate::report;
+    use retrysim_model::Scenario;
+
+    #[test]
+    fn a_call_graphs_service_series_read_back_as_they_were_written() {
+        let s = Scenario::from_json(
+            r#"{"name": "g", "duration": 5, "replications": 2,
+                "workload": {"kind": "open", "rate": [[0, 50]]},
+                "service": {"name": "api", "calls": {"to": ["db"]},
+                            "workers": {"service_time": {"kind": "constant", "value": 0.01}}},
+                "services": [{"name": "db", "workers": {"concurrency": 1,
+                              "service_time": {"kind": "exponential", "mean": 0.02}}}],
+                "policies": [{"name": "p", "max_attempts": 3, "timeout": 0.05}]}"#,
+        )
+        .unwrap();
+        let summary = crate::run(&s, &|| ());
+        let services = report::csv::render_services(&summary).expect("a call graph");
+        let read = StoredRun::read(
+            &report::json::render(&summary),
+            &report::csv::render(&summary),
+            &report::latency::render(&summary),
+        )
+        .unwrap()
+        .with_services(&services)
+        .unwrap();
+        let written = StoredRun::of(&summary);
+        assert_eq!(read.tiers, written.tiers);
+        let names: Vec<&str> = written.tiers[0].iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["api", "db"]);
+        let e = read
+            .with_services(&services.replace("policy,", "policee,"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("services.csv: line 1: no column `policy`"),
+            "{e}"
+        );
     }
 }

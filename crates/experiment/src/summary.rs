@@ -89,6 +89,11 @@ pub struct PolicySummary {
     /// Latency of every success of every replication, pooled.
     #[serde(skip)]
     pub latency: Histogram,
+    /// A call graph's logical services, the entry first, each with its
+    /// mean series (the attempts sent to it, its queue); empty for one
+    /// service. Written to `services.csv`.
+    #[serde(skip)]
+    pub tiers: Vec<(String, Vec<SeriesRow>)>,
     /// Per service of a call graph, the entry first (empty for one service).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceSummary>,

@@ -22,6 +22,25 @@ pub struct ServiceRun {
     /// A service that makes calls: its answers by outcome, once its calls
     /// are done (success, or the calls' failure status).
     pub answered: [u64; Outcome::ALL.len()],
+    /// Its queue and attempts in service at each bin's end (the other
+    /// fields of the bins stay 0).
+    pub series: TimeSeries,
+}
+
+/// One logical service's time series (a replicated service's instances
+/// together): the attempts sent to it, by send time, as its callers count
+/// them, and its instances' gauges summed.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct TierRun {
+    /// The service's name.
+    pub name: String,
+    /// Its instances' ids.
+    pub instances: std::ops::Range<usize>,
+    /// Arrivals are the requests (entry) or calls into it; attempts,
+    /// outcomes, successes and failures those of its callers; queue and
+    /// in service its own.
+    pub series: TimeSeries,
 }
 
 /// One call edge's counters: a calling service as a client of another.
@@ -32,6 +51,8 @@ pub struct EdgeRun {
     pub from: String,
     /// The called service's name.
     pub to: String,
+    /// The called service's logical id (its place in `RunMetrics::tiers`).
+    pub to_tier: usize,
     /// Calls made (requests of this edge).
     pub calls: u64,
     /// Calls that succeeded.

@@ -119,7 +119,26 @@ const FIXED_BYTES: f64 = 512.0 * 1024.0;
 pub fn of(scenario: &Scenario) -> Footprint {
     let load_s = nanos_to_secs(scenario.end_of_load);
     let run_s = nanos_to_secs(scenario.end_of_load + scenario.drain);
-    let bins = scenario.bins() as f64;
+    // A call graph keeps a series per edge, per instance and per logical
+    // service, and a latency histogram per edge; priority classes one per
+    // class.
+    let edges: usize = (scenario.services.iter())
+        .filter_map(|s| s.calls.as_ref())
+        .map(|c| c.to.len())
+        .sum();
+    let (series, histograms) = if scenario.services.len() > 1 {
+        let n = 1 + edges + scenario.services.len() + scenario.groups.len();
+        (n as f64, 1.0 + edges as f64)
+    } else {
+        (1.0, 1.0)
+    };
+    let histograms = histograms
+        + if scenario.low_priority_share > 0.0 {
+            2.0
+        } else {
+            0.0
+        };
+    let bins = scenario.bins() as f64 * series;
 
     // Requests a replication of `policy` may generate, how many live at
     // once at most, and the closed-loop users.
@@ -208,7 +227,10 @@ pub fn of(scenario: &Scenario) -> Footprint {
             ),
             (Part::Guards, scenario.clients as f64 * per_client),
             (Part::Users, users * 3.0 * size_of::<u32>() as f64 * GROWTH),
-            (Part::Metrics, metrics_bytes(bins, policy.max_attempts)),
+            (
+                Part::Metrics,
+                metrics_bytes(bins, histograms, policy.max_attempts),
+            ),
         ];
         let parts: Vec<(Part, u64)> = parts.iter().map(|&(p, b)| (p, bytes(b))).collect();
         let total = |ps: &[(Part, u64)]| ps.iter().fold(0u64, |s, (_, b)| s.saturating_add(*b));
@@ -224,7 +246,7 @@ pub fn of(scenario: &Scenario) -> Footprint {
         .unwrap_or(1);
     Footprint {
         parts: parts_max,
-        result_bytes: bytes(metrics_bytes(bins, max_attempts)),
+        result_bytes: bytes(metrics_bytes(bins, histograms, max_attempts)),
         bins: scenario.bins(),
         requests: requests_max,
         attempts,
@@ -275,9 +297,9 @@ pub(crate) fn closed_cycle_s(
 
 /// One replication's metrics: the series (grown by doubling) and the
 /// latency histogram.
-fn metrics_bytes(bins: f64, max_attempts: u32) -> f64 {
+fn metrics_bytes(bins: f64, histograms: f64, max_attempts: u32) -> f64 {
     bins * size_of::<Bin>() as f64 * GROWTH
-        + Histogram::BYTES as f64
+        + histograms * Histogram::BYTES as f64
         + max_attempts as f64 * size_of::<u64>() as f64
 }
 

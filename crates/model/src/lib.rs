@@ -95,7 +95,7 @@ mod workload;
 
 pub use backoff::{Backoff, Curve};
 pub use budget::GuardReport;
-pub use call_metrics::{EdgeRun, EdgeScalars, ServiceRun, ServiceScalars};
+pub use call_metrics::{EdgeRun, EdgeScalars, ServiceRun, ServiceScalars, TierRun};
 pub use histogram::Histogram;
 pub use metric::{ByMetric, METRICS, Metric, Scalars};
 pub use metrics::RunMetrics;

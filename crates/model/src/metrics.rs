@@ -4,7 +4,7 @@ use retrysim_engine::Nanos;
 use retrysim_engine::time::nanos_to_secs;
 
 use crate::budget::GuardReport;
-use crate::call_metrics::{EdgeRun, ServiceRun};
+use crate::call_metrics::{EdgeRun, ServiceRun, TierRun};
 use crate::histogram::Histogram;
 use crate::metric::{Metric, Scalars};
 use crate::outcome::{FailureReason, Outcome};
@@ -77,6 +77,10 @@ pub struct RunMetrics {
     /// Per priority class, high then low (empty unless the workload has
     /// low-priority requests).
     pub classes: Vec<ClassRun>,
+    /// Per logical service of a call graph, the entry first: the attempts
+    /// sent to it and its instances' gauges over time (empty without a
+    /// graph).
+    pub tiers: Vec<TierRun>,
 }
 
 impl RunMetrics {
@@ -111,24 +115,77 @@ impl RunMetrics {
             services: Vec::new(),
             edges: Vec::new(),
             classes: Vec::new(),
+            tiers: Vec::new(),
+        }
+    }
+
+    /// Fills every tier's series at the end of a run: the attempts sent to
+    /// it (the workload's to the entry, its callers' to every other) and
+    /// the gauges of its instances.
+    pub(crate) fn sum_tiers(&mut self) {
+        let Some((entry, rest)) = self.tiers.split_first_mut() else {
+            return;
+        };
+        entry.series.bins.clone_from(&self.series.bins);
+        for b in &mut entry.series.bins {
+            (b.queue, b.in_service, b.tokens, b.spend, b.in_flight) = (0, 0, 0.0, 0.0, 0);
+        }
+        for e in &self.edges {
+            let Some(tier) = e.to_tier.checked_sub(1).and_then(|t| rest.get_mut(t)) else {
+                continue;
+            };
+            for (i, b) in e.series.bins.iter().enumerate() {
+                let t = tier.series.bin(i);
+                t.arrivals += b.arrivals;
+                t.attempts += b.attempts;
+                for (x, y) in t.outcomes.iter_mut().zip(b.outcomes) {
+                    *x += y;
+                }
+                t.succeeded += b.succeeded;
+                t.failed += b.failed;
+            }
+        }
+        for tier in &mut self.tiers {
+            for s in &self.services[tier.instances.clone()] {
+                for (i, b) in s.series.bins.iter().enumerate() {
+                    let t = tier.series.bin(i);
+                    t.queue += b.queue;
+                    t.in_service += b.in_service;
+                }
+            }
         }
     }
 
     /// Makes room for the counters of a call graph: `services` by name,
-    /// `edges` as (caller, callee) names.
-    pub(crate) fn add_graph(&mut self, services: &[String], edges: &[(String, String)]) {
+    /// `edges` as (caller, callee, callee's logical id), `tiers` (the
+    /// logical services) as (name, first instance, instances).
+    pub(crate) fn add_graph(
+        &mut self,
+        services: &[String],
+        edges: &[(String, String, usize)],
+        tiers: impl Iterator<Item = (String, usize, usize)>,
+    ) {
+        self.tiers = tiers
+            .map(|(name, first, count)| TierRun {
+                name,
+                instances: first..first + count,
+                series: TimeSeries::new(self.series.width, 0),
+            })
+            .collect();
         self.services = services
             .iter()
             .map(|name| ServiceRun {
                 name: name.clone(),
+                series: TimeSeries::new(self.series.width, 0),
                 ..ServiceRun::default()
             })
             .collect();
         self.edges = edges
             .iter()
-            .map(|(from, to)| EdgeRun {
+            .map(|(from, to, tier)| EdgeRun {
                 from: from.clone(),
                 to: to.clone(),
+                to_tier: *tier,
                 series: TimeSeries::new(self.series.width, 0),
                 ..EdgeRun::default()
             })

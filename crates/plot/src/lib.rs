@@ -20,6 +20,7 @@ mod latency_cdf;
 mod outcomes;
 mod palette;
 mod results;
+mod services;
 mod sweep;
 mod tiers;
 mod timeline;
@@ -75,6 +76,12 @@ pub fn render_run(run: &StoredRun) -> Result<Vec<Chart>, PlotError> {
         charts.push(Chart {
             name: tiers::NAME.into(),
             png: tiers::render(results)?,
+        });
+    }
+    if results.policies.iter().any(|p| !p.tiers.is_empty()) {
+        charts.push(Chart {
+            name: services::NAME.into(),
+            png: services::render(results)?,
         });
     }
     Ok(charts)

@@ -4,7 +4,7 @@
 //! looked up by [`Metric`]; every policy has every one.
 
 use retrysim_experiment::Stat;
-use retrysim_experiment::stored::{CdfPoint, StoredRun};
+use retrysim_experiment::stored::{CdfPoint, StoredRun, TierRow};
 use retrysim_model::{ByMetric, Metric};
 
 /// One bin of a policy's mean time series.
@@ -38,6 +38,9 @@ pub struct PolicyResults {
     /// A call graph's services, the entry first, with their load (attempts
     /// per request that entered); empty for one service.
     pub services: Vec<(String, Stat)>,
+    /// A call graph's services, the entry first, with their series; empty
+    /// for one service.
+    pub tiers: Vec<(String, Vec<TierRow>)>,
 }
 
 impl PolicyResults {
@@ -104,6 +107,7 @@ impl Results {
                 services: (p.services.iter())
                     .map(|s| (s.name.clone(), s.load.clone()))
                     .collect(),
+                tiers: run.tiers.get(i).cloned().unwrap_or_default(),
             })
             .collect();
         Results {

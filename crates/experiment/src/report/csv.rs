@@ -101,6 +101,55 @@ pub fn render(summary: &Summary) -> String {
     out
 }
 
+/// `services.csv`'s columns: one row per policy × service × bin, the
+/// attempts sent to the service and its queue (a call graph only).
+pub const SERVICES_COLUMNS: [&str; 10] = [
+    "policy",
+    "service",
+    "t_start_s",
+    "arrivals",
+    "attempts",
+    "attempts_success",
+    "attempts_failed",
+    "attempt_error_share",
+    "queue",
+    "in_service",
+];
+
+/// `services.csv`, for a run whose services call services (`None`
+/// otherwise).
+pub fn render_services(summary: &Summary) -> Option<String> {
+    if summary.policies.first()?.tiers.is_empty() {
+        return None;
+    }
+    let mut out = SERVICES_COLUMNS.join(",");
+    out.push('\n');
+    for p in &summary.policies {
+        let name = field(&p.name);
+        for (service, rows) in &p.tiers {
+            let service = field(service);
+            for r in rows {
+                let ok = r.outcomes[Outcome::Success as usize];
+                let failed: f64 = r.outcomes.iter().sum::<f64>() - ok;
+                writeln!(
+                    out,
+                    "{name},{service},{},{},{},{},{},{},{},{}",
+                    num(r.start_s),
+                    num(r.arrivals),
+                    num(r.attempts),
+                    num(ok),
+                    num(failed),
+                    opt(r.attempt_error_share),
+                    num(r.queue),
+                    num(r.in_service)
+                )
+                .unwrap();
+            }
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::num;

@@ -71,13 +71,14 @@ impl<'a> Client<'a> {
         }
     }
 
-    /// Every call edge's (caller, callee) names, in role order.
-    pub fn edge_names(&self, scenario: &Scenario) -> Vec<(String, String)> {
+    /// Every call edge's caller and callee names and the callee's logical
+    /// id, in role order.
+    pub fn edge_names(&self, scenario: &Scenario) -> Vec<(String, String, usize)> {
         let mut edges = Vec::new();
         for (s, service) in scenario.services.iter().enumerate() {
             for &to in service.calls.iter().flat_map(|c| &c.to) {
-                let to = scenario.group_names[to as usize].clone();
-                edges.push((scenario.service_names[s].clone(), to));
+                let name = scenario.group_names[to as usize].clone();
+                edges.push((scenario.service_names[s].clone(), name, to as usize));
             }
         }
         edges

@@ -152,7 +152,9 @@ impl<'a, const RICH: bool> World<'a, RICH> {
             }
         }
         let graph = (services.len() > 1).then(|| {
-            metrics.add_graph(&scenario.service_names, &client.edge_names(scenario));
+            let tiers = (scenario.groups.iter().zip(&scenario.group_names))
+                .map(|(g, name)| (name.clone(), g.first as usize, g.count as usize));
+            metrics.add_graph(&scenario.service_names, &client.edge_names(scenario), tiers);
             Graph::new(
                 scenario
                     .services
@@ -211,9 +213,13 @@ impl<'a, const RICH: bool> World<'a, RICH> {
         m.events = events;
         m.run_end = end;
         m.unfinished = in_flight;
-        for r in self.client.requests.iter_live().filter(|r| r.role == 0) {
-            m.series.at(r.arrival).failed += 1;
+        for r in self.client.requests.iter_live() {
+            match r.role {
+                0 => m.series.at(r.arrival).failed += 1,
+                k => m.edges[k as usize - 1].series.at(r.arrival).failed += 1,
+            }
         }
+        m.sum_tiers();
         m.guards = self.client.roles.get(0).guards.report();
         self.metrics
     }
@@ -236,6 +242,13 @@ impl<'a, const RICH: bool> World<'a, RICH> {
             bin.queue = entry.iter().map(Service::queued).sum();
             bin.in_service = entry.iter().map(Service::busy).sum();
             bin.tokens = entry.iter().map(|s| s.tokens_at(self.next_gauge)).sum();
+            if RICH {
+                let m = &mut self.metrics.services;
+                for (run, s) in m.iter_mut().zip(&self.services) {
+                    let b = run.series.at(self.next_gauge - 1);
+                    (b.queue, b.in_service) = (s.queued(), s.busy());
+                }
+            }
             self.next_gauge += self.bin;
         }
     }
