@@ -16,6 +16,8 @@ pub struct Job {
     pub generation: u32,
     /// Dollars the attempt is billed when served.
     pub cost: f32,
+    /// Whether its request is of low priority (as it was sent).
+    pub low: bool,
 }
 
 /// What happened to a job arriving at the pool.
@@ -177,6 +179,7 @@ mod tests {
             request: i,
             generation: 0,
             cost: 0.0,
+            low: false,
         }
     }
 
@@ -258,6 +261,7 @@ mod order_tests {
             request: i,
             generation: 0,
             cost: 0.0,
+            low: false,
         }
     }
 

@@ -162,7 +162,7 @@ impl<const RICH: bool> World<'_, RICH> {
         let g = self.graph.as_mut().expect("graph");
         let role = g.first_role[work.svc as usize] + k;
         g.calls_live += 1;
-        let low = self.priorities && self.client.requests.extras(work.job.request).low;
+        let low = work.job.low;
         let req = self.new_call(now, role, low);
         let g = self.graph.as_mut().expect("graph");
         let slot = req as usize;

@@ -4,7 +4,7 @@
 
 use retrysim_engine::{EventQueue, Nanos, stream};
 
-use super::event::{ENTRY, Event};
+use super::event::{BAD, ENTRY, Event, LOW};
 use super::role::{Role, Roles};
 use super::workload::Traits;
 use super::{NO_RETRY_AFTER, World, purpose};
@@ -179,6 +179,16 @@ impl<const RICH: bool> World<'_, RICH> {
         }
     }
 
+    /// [`LOW`] if `req` is of low priority.
+    #[inline(always)]
+    pub(super) fn low_flag(&self, req: u32) -> u8 {
+        if RICH && self.priorities && self.client.requests.extras(req).low {
+            LOW
+        } else {
+            0
+        }
+    }
+
     /// Sends the next attempt of `req`, unless a guard refuses it.
     pub(super) fn start_attempt(&mut self, now: Nanos, req: u32, q: &mut EventQueue<Event>) {
         let role = self.role(req);
@@ -211,10 +221,11 @@ impl<const RICH: bool> World<'_, RICH> {
         };
         let r = self.client.requests.get_mut(req);
         r.attempt_deadline = deadline;
-        let (generation, bad) = (r.generation, r.bad);
+        let (generation, flags) = (r.generation, r.bad as u8 * BAD);
+        let flags = flags | self.low_flag(req);
         let cost = self.cost_of(req);
         self.count_attempt(role, bin);
-        self.transmit(now, target, req, generation, deadline, cost, bad, q);
+        self.transmit(now, target, req, generation, deadline, cost, flags, q);
     }
 
     /// An attempt (or hedged copy) of `role` is sent in time-series bin

@@ -9,6 +9,13 @@ pub type ServiceId = u16;
 /// The service the workload's requests enter.
 pub const ENTRY: ServiceId = 0;
 
+/// A [`Event::Reach`] flag: the request is malformed.
+pub const BAD: u8 = 1;
+/// A [`Event::Reach`] flag: the request is of low priority, carried with
+/// the attempt (the request's slot may hold another request by the time an
+/// abandoned attempt is served).
+pub const LOW: u8 = 2;
+
 /// One event.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
@@ -27,7 +34,7 @@ pub enum Event {
         generation: u32,
     },
     /// An attempt reaches a service, carrying what it costs if served and
-    /// whether it is malformed.
+    /// what it is (malformed, low priority: [`BAD`], [`LOW`]).
     Reach {
         /// The service.
         svc: ServiceId,
@@ -37,8 +44,9 @@ pub enum Event {
         generation: u32,
         /// Dollars if served.
         cost: f32,
-        /// Malformed: answered 4xx after the limiter.
-        bad: bool,
+        /// [`BAD`]: malformed, answered 4xx after the limiter; [`LOW`]: of
+        /// low priority.
+        flags: u8,
     },
     /// A service finishes an attempt and bills it.
     Done {
@@ -50,6 +58,8 @@ pub enum Event {
         generation: u32,
         /// Dollars billed.
         cost: f32,
+        /// Of low priority.
+        low: bool,
     },
     /// A response reaches the client (a 429's `Retry-After` travels in the
     /// request's slot, which only this response can still reach).

@@ -275,21 +275,31 @@ impl<const RICH: bool> Process for World<'_, RICH> {
                 req,
                 generation,
                 cost,
-                bad,
+                flags,
             } => {
                 let job = Job {
                     request: req,
                     generation,
                     cost,
+                    low: flags & event::LOW != 0,
                 };
-                self.on_reach(now, svc, job, bad, q)
+                self.on_reach(now, svc, job, flags & event::BAD != 0, q)
             }
             Event::Done {
                 svc,
                 req,
                 generation,
                 cost,
-            } => self.on_done(now, svc, req, generation, cost, q),
+                low,
+            } => {
+                let job = Job {
+                    request: req,
+                    generation,
+                    cost,
+                    low,
+                };
+                self.on_done(now, svc, job, q)
+            }
             Event::Response {
                 req,
                 generation,

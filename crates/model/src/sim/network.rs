@@ -63,7 +63,7 @@ impl<const RICH: bool> World<'_, RICH> {
         generation: u32,
         deadline: Nanos,
         cost: f32,
-        bad: bool,
+        flags: u8,
         q: &mut EventQueue<Event>,
     ) {
         match self.network.fault() {
@@ -95,7 +95,7 @@ impl<const RICH: bool> World<'_, RICH> {
                         req,
                         generation,
                         cost,
-                        bad,
+                        flags,
                     },
                 );
             }

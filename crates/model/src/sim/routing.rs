@@ -8,7 +8,7 @@
 use retrysim_engine::{EventQueue, Nanos};
 
 use super::World;
-use super::event::{Event, ServiceId};
+use super::event::{BAD, Event, ServiceId};
 use crate::outcome::Outcome;
 
 impl<const RICH: bool> World<'_, RICH> {
@@ -84,14 +84,15 @@ impl<const RICH: bool> World<'_, RICH> {
         if let Some(b) = &mut r.balancing {
             target += b.pick_uncounted(Some(x.replica));
         }
-        let (deadline, bad) = {
+        let (deadline, flags) = {
             let r = c.requests.get(req);
-            (r.attempt_deadline, r.bad)
+            (r.attempt_deadline, r.bad as u8 * BAD)
         };
+        let flags = flags | self.low_flag(req);
         let bin = self.metrics.series.index(now);
         self.count_attempt(role, bin);
         let cost = self.cost_of(req);
-        self.transmit(now, target, req, generation, deadline, cost, bad, q);
+        self.transmit(now, target, req, generation, deadline, cost, flags, q);
         if more && next < deadline {
             q.schedule(next, Event::Hedge { req, generation });
         }

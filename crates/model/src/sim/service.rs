@@ -306,6 +306,7 @@ impl<const RICH: bool> World<'_, RICH> {
                 req: job.request,
                 generation: job.generation,
                 cost: job.cost,
+                low: job.low,
             },
         );
         if self.makes_calls(svc) {
@@ -335,21 +336,14 @@ impl<const RICH: bool> World<'_, RICH> {
         &mut self,
         now: Nanos,
         svc: ServiceId,
-        req: u32,
-        generation: u32,
-        cost: f32,
+        job: Job,
         q: &mut EventQueue<Event>,
     ) {
-        self.bill(now, svc, req, generation, cost);
+        self.bill(now, svc, job.request, job.generation, job.cost);
         if RICH && self.services[svc as usize].admission.is_some() {
             self.services[svc as usize].controlled_work_ended(now);
         }
         if self.makes_calls(svc) {
-            let job = Job {
-                request: req,
-                generation,
-                cost,
-            };
             return self.begin_calls(now, svc, job, q);
         }
         if let Some((job, service_time)) = self.take_next(now, svc, Workers::finish::<RICH>, q) {
@@ -399,7 +393,7 @@ impl<const RICH: bool> World<'_, RICH> {
         current: bool,
         q: &mut EventQueue<Event>,
     ) {
-        let low = self.priorities && self.client.requests.extras(job.request).low;
+        let low = job.low;
         let service = &mut self.services[svc as usize];
         let (req, generation) = (job.request, job.generation);
         if service.control_refuses(low) {

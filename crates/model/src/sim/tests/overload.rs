@@ -103,3 +103,25 @@ fn an_aimd_limit_keeps_the_queue_short_where_fifo_lets_it_grow() {
     assert!(fifo < 0.05, "{fifo}");
     assert!(aimd > 0.25, "{aimd}");
 }
+
+#[test]
+fn regression_an_abandoned_attempt_keeps_the_class_it_was_sent_with() {
+    // Every attempt is abandoned (0.1 s timeout, 1 s on the wire) and its
+    // request fails before the attempt reaches the service, so its slot is
+    // reused by a later request, often of the other class. The service sheds
+    // every low-priority attempt and serves every high one: it must serve
+    // exactly as many attempts as there were high-priority requests. (The
+    // class was once read from the slot when the attempt arrived.)
+    let text = r#"{"name": "t", "seed": 5, "duration": 20, "drain": 10,
+        "workload": {"kind": "open", "rate": [[0, 100]], "low_priority_share": 0.5},
+        "network": {"latency": {"kind": "constant", "value": 1}},
+        "service": {"workers": {"shed_low_above": 0,
+            "service_time": {"kind": "constant", "value": 0.01}}},
+        "policies": [{"name": "p", "timeout": 0.1}]}"#;
+    let m = run_replication(&Scenario::from_json(text).unwrap(), 0, 0);
+    let (high, low) = (m.classes[0].arrivals, m.classes[1].arrivals);
+    assert!(high > 500 && low > 500, "{high} {low}");
+    assert_eq!(m.succeeded, 0);
+    assert_eq!(m.served, high);
+    assert_eq!(m.outcomes[Outcome::Timeout as usize], m.arrivals);
+}
