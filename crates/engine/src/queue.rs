@@ -31,6 +31,8 @@ use crate::time::Nanos;
 const DIGIT: u32 = 6;
 /// Buckets per level.
 const RADIX: usize = 1 << DIGIT;
+/// Capacity a re-bucketed bucket keeps at most (events).
+const SHRINK_ABOVE: usize = 64;
 /// Levels needed for 64-bit times.
 const LEVELS: usize = 64_usize.div_ceil(DIGIT as usize);
 
@@ -212,7 +214,14 @@ impl<E: Copy> EventQueue<E> {
             self.put(at, e);
         }
         from.clear();
-        self.buckets[b] = from; // keep its capacity
+        // A bucket is re-bucketed when the clock reaches it, and refills
+        // only as far ahead as events are scheduled: keep a modest
+        // capacity, not the largest it ever held (memory would follow the
+        // busiest moment of the run, not what is pending now).
+        if from.capacity() > SHRINK_ABOVE {
+            from.shrink_to(SHRINK_ABOVE);
+        }
+        self.buckets[b] = from;
     }
 
     /// Number of pending events.
@@ -227,6 +236,12 @@ impl<E: Copy> EventQueue<E> {
         self.len == 0
     }
 
+    /// Entries the buckets have room for: what the queue's storage holds,
+    /// pending events included (a diagnostic for memory).
+    pub fn capacity(&self) -> usize {
+        self.buckets.iter().map(Vec::capacity).sum()
+    }
+
     /// How many events have ever been scheduled on this queue.
     pub fn scheduled(&self) -> u64 {
         self.scheduled
@@ -239,6 +254,34 @@ mod tests {
     use rand::Rng;
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
+
+    #[test]
+    fn storage_shrinks_back_after_a_burst() {
+        // 100 000 events over 10 s, all popped; then a steady load of a few
+        // hundred pending events for a long time. The buckets that held the
+        // burst must not keep room for it.
+        let mut q = EventQueue::new();
+        let mut rng = crate::rng::stream(7, 0, 0);
+        for i in 0..100_000u32 {
+            q.schedule(rng.random_range(0..10_000_000_000), i);
+        }
+        let burst = q.capacity();
+        assert!(burst >= 100_000);
+        while q.pop().is_some() {}
+        let mut most = 0;
+        for i in 0..300 {
+            q.schedule_in(rng.random_range(1_000_000..1_000_000_000), i);
+        }
+        for i in 0..1_000_000u32 {
+            let (_, _) = q.pop().unwrap();
+            q.schedule_in(rng.random_range(1_000_000..1_000_000_000), i);
+            most = most.max(q.capacity());
+        }
+        assert!(
+            most < burst / 10,
+            "after the burst the buckets still hold room for {most} events ({burst} at the burst)"
+        );
+    }
 
     #[test]
     fn earlier_time_leaves_first() {

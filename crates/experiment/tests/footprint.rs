@@ -5,33 +5,9 @@
 
 mod mutate;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod counting;
 
 use retrysim_model::{Scenario, Simulation, footprint};
-
-struct Counting;
-
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = NOW.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        NOW.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 /// One test, so that no other test allocates while it counts.
 #[test]
@@ -55,10 +31,7 @@ fn mutated_scenarios() {
         }
         let bound = fp.run_bytes() + fp.result_bytes;
         for policy in s.policies() {
-            let before = NOW.load(Ordering::Relaxed);
-            PEAK.store(before, Ordering::Relaxed);
-            let metrics = Simulation::new(&s, policy, 0).run();
-            let used = PEAK.load(Ordering::Relaxed) - before;
+            let (used, metrics) = counting::peak_of(|| Simulation::new(&s, policy, 0).run());
             drop(metrics);
             assert!(
                 used as u64 <= bound,
@@ -82,10 +55,9 @@ fn shipped_scenarios_shrunk() {
         let s = Scenario::from_json(&text).unwrap();
         let fp = footprint::of(&s);
         for policy in s.policies() {
-            let before = NOW.load(Ordering::Relaxed);
-            PEAK.store(before, Ordering::Relaxed);
-            drop(Simulation::new(&s, policy, 0).run());
-            let used = (PEAK.load(Ordering::Relaxed) - before) as u64;
+            let (used, metrics) = counting::peak_of(|| Simulation::new(&s, policy, 0).run());
+            drop(metrics);
+            let used = used as u64;
             assert!(
                 used <= fp.run_bytes() + fp.result_bytes,
                 "{name}: {used} B, estimated {fp:?}"

@@ -1,0 +1,42 @@
+//! Memory follows the requests in flight, not the length of the run: a
+//! spike followed by a long steady load peaks at about what the spike alone
+//! does (issue 15). Counted by a counting allocator, not timed.
+
+mod counting;
+
+use retrysim_model::{Scenario, Simulation};
+
+/// A spike from 500 to 3 000 requests/s for 3 s against a limiter of
+/// 1 500/s, then the base load until `duration`; retries with backoff and
+/// jitter, a 2 s timeout.
+fn spike(duration: u32) -> Scenario {
+    let text = format!(
+        r#"{{"name": "m", "seed": 3, "duration": {duration}, "drain": 30,
+            "workload": {{"kind": "open", "clients": 10,
+                         "rate": [[0, 500], [5, 500], [5.5, 3000], [8.5, 3000], [9, 500]]}},
+            "network": {{"latency": {{"kind": "lognormal", "median": 0.005, "p99": 0.05}}}},
+            "service": {{"limiter": {{"rate": 1500, "burst": 100}},
+                        "workers": {{"concurrency": 200,
+                                     "service_time": {{"kind": "lognormal", "median": 0.05, "p99": 0.5}}}}}},
+            "policies": [{{"name": "p", "max_attempts": 4, "timeout": 2,
+                           "backoff": {{"kind": "exponential", "base": 0.2, "cap": 10}},
+                           "jitter": {{"kind": "full"}}}}]}}"#
+    );
+    Scenario::from_json(&text).unwrap()
+}
+
+/// Peak bytes one replication allocates, and the requests it ran.
+fn peak(s: &Scenario) -> (usize, u64) {
+    let (bytes, m) = counting::peak_of(|| Simulation::new(s, &s.policies()[0], 0).run());
+    (bytes, m.arrivals)
+}
+
+#[test]
+fn peak_memory_at_ten_times_the_length_stays_within_20_percent() {
+    let (short, n_short) = peak(&spike(20));
+    let (long, n_long) = peak(&spike(200));
+    assert!(n_long > 5 * n_short, "{n_short} then {n_long} requests");
+    let ratio = long as f64 / short as f64;
+    eprintln!("peak {short} B over {n_short} requests, {long} B over {n_long}: ×{ratio:.2}");
+    assert!(ratio < 1.2, "×{ratio:.2}: {short} B then {long} B");
+}
