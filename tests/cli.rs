@@ -1026,3 +1026,15 @@ fn open_vs_closed_only_the_open_system_stays_down() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(read(tmp.path(), "sweep-goodput_ratio.png"), chart);
 }
+
+#[test]
+fn regression_bench_refuses_a_missing_scenario_before_timing_anything() {
+    let o = retrysim(&["bench", "no/such/scenario.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no/such/scenario.json"));
+    assert!(
+        !text(&o.stdout).contains("bare event queue"),
+        "it timed the bare loop first: {}",
+        text(&o.stdout)
+    );
+}

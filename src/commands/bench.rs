@@ -12,44 +12,54 @@ use crate::cli::BenchArgs;
 use crate::scenario_file;
 
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
-    bare_queue(args.queue_size as usize);
+    // Load first: a missing scenario is an error before anything is timed.
     let scenario = scenario_file::load(&args.scenario, Default::default())?;
+    let bare_ns = bare_queue(args.queue_size as usize);
     println!(
-        "\nscenario {} — one replication per policy, one thread:",
+        "\nscenario {} — one replication per policy, one thread (seconds: CPU time of this thread):",
         scenario.name()
     );
     println!(
-        "{:<28} {:>12} {:>12} {:>10} {:>12} {:>12} {:>9}",
-        "policy", "events", "attempts", "seconds", "events/s", "attempts/s", "pending"
+        "{:<28} {:>12} {:>12} {:>9} {:>11} {:>11} {:>9} {:>8}",
+        "policy", "events", "attempts", "cpu s", "ns/event", "ns/attempt", "× bare", "pending"
     );
-    let (mut ev, mut at, mut secs) = (0u64, 0u64, 0f64);
+    let (mut ev, mut at, mut cpu, mut wall) = (0u64, 0u64, 0f64, 0f64);
     for (i, p) in scenario.policies().iter().enumerate() {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), thread_cpu_s());
         let m = run_replication(&scenario, i, 0);
-        let s = t.elapsed().as_secs_f64();
+        let s = cpu_since(c).unwrap_or_else(|| t.elapsed().as_secs_f64());
+        wall += t.elapsed().as_secs_f64();
         println!(
-            "{:<28} {:>12} {:>12} {:>10.3} {:>12} {:>12} {:>9}",
+            "{:<28} {:>12} {:>12} {:>9.3} {:>11.1} {:>11.1} {:>9.2} {:>8}",
             p.name(),
             m.events,
             m.attempts,
             s,
-            rate(m.events as f64 / s),
-            rate(m.attempts as f64 / s),
+            1e9 * s / m.events.max(1) as f64,
+            1e9 * s / m.attempts.max(1) as f64,
+            1e9 * s / m.events.max(1) as f64 / bare_ns,
             m.peak_pending_events
         );
         ev += m.events;
         at += m.attempts;
-        secs += s;
+        cpu += s;
     }
     println!(
-        "{:<28} {:>12} {:>12} {:>10.3} {:>12} {:>12}",
+        "{:<28} {:>12} {:>12} {:>9.3} {:>11.1} {:>11.1} {:>9.2}",
         "all policies",
         ev,
         at,
-        secs,
-        rate(ev as f64 / secs),
-        rate(at as f64 / secs)
+        cpu,
+        1e9 * cpu / ev.max(1) as f64,
+        1e9 * cpu / at.max(1) as f64,
+        1e9 * cpu / ev.max(1) as f64 / bare_ns
     );
+    println!(
+        "= {} simulated attempts per CPU-second, {} events per CPU-second",
+        rate(at as f64 / cpu),
+        rate(ev as f64 / cpu)
+    );
+    busy_warning("the runs above", cpu, wall, 1);
     if let Some(kib) = peak_rss_kib() {
         println!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0);
     }
@@ -63,40 +73,88 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Warns when `cpu` seconds of work on `threads` threads took noticeably
+/// more than `cpu / threads` of wall time: other work shared the cores, and
+/// wall-clock figures (a speed-up above all) mean little.
+fn busy_warning(what: &str, cpu: f64, wall: f64, threads: usize) -> bool {
+    if wall < 0.5 {
+        // The process clock ticks every 10 ms: too short to judge.
+        println!("note: {what} took {wall:.2} s, too short to tell whether the machine was busy");
+        return true;
+    }
+    let share = cpu / (wall * threads as f64);
+    let busy = share < 0.9;
+    if busy {
+        println!(
+            "note: {what} got {:.0} % of {threads} core(s) — the machine was busy; CPU-time figures stand, wall-clock ones do not",
+            100.0 * share
+        );
+    }
+    busy
+}
+
+/// CPU time this thread has used, in seconds (Linux; `None` elsewhere).
+fn thread_cpu_s() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 / 1e9)
+}
+
+/// CPU time this process has used, in seconds (Linux; `None` elsewhere).
+fn process_cpu_s() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): utime and
+    // stime are the 12th and 13th, in clock ticks (100 per second on Linux).
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// Thread CPU seconds since `start`.
+fn cpu_since(start: Option<f64>) -> Option<f64> {
+    Some(thread_cpu_s()? - start?)
+}
+
 /// Hold model: keep `size` events pending, pop one and schedule one at a
-/// random later time, many times.
-fn bare_queue(size: usize) {
+/// random later time, many times. Returns CPU nanoseconds per event.
+fn bare_queue(size: usize) -> f64 {
     let mut rng = stream(1, 0, 0);
     let mut q: EventQueue<u64> = EventQueue::with_capacity(size + 1);
     for i in 0..size as u64 {
         q.schedule(rng.random_range(0..1_000_000), i);
     }
     let n = 20_000_000u64;
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), thread_cpu_s());
     let mut checksum = 0u64;
     for _ in 0..n {
         let (now, e) = q.pop().expect("queue never empties");
         checksum = checksum.wrapping_add(e);
         q.schedule(now + rng.random_range(0..1_000_000), e);
     }
-    let s = t.elapsed().as_secs_f64();
+    let s = cpu_since(c).unwrap_or_else(|| t.elapsed().as_secs_f64());
     println!(
-        "bare event queue, {size} pending: {} pop+schedule pairs in {s:.3} s = {} events/s ({:.1} ns/event) [checksum {checksum}]",
+        "bare event queue, {size} pending: {} pop+schedule pairs in {s:.3} CPU s = {} events/s ({:.1} ns/event) [checksum {checksum}]",
         n,
         rate(n as f64 / s),
         1e9 * s / n as f64
     );
+    1e9 * s / n as f64
 }
 
 fn scaling(s: &retrysim_model::Scenario) -> Result<()> {
     let reps = s.replications();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut times = Vec::new();
+    let mut busy = false;
     for threads in [1, cores] {
         let pool = crate::commands::thread_pool(Some(threads))?;
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), process_cpu_s());
         let summary = pool.install(|| retrysim_experiment::run(s, &|| ()));
         let secs = t.elapsed().as_secs_f64();
+        if let (Some(a), Some(b)) = (c, process_cpu_s()) {
+            busy |= busy_warning(&format!("the {threads}-thread run"), b - a, secs, threads);
+        }
         let attempts: f64 = summary
             .policies
             .iter()
@@ -111,7 +169,14 @@ fn scaling(s: &retrysim_model::Scenario) -> Result<()> {
         );
         times.push(secs);
     }
-    println!("speed-up on {cores} cores: {:.2}×", times[0] / times[1]);
+    if busy {
+        println!(
+            "speed-up on {cores} cores: {:.2}× (not meaningful: the machine was busy)",
+            times[0] / times[1]
+        );
+    } else {
+        println!("speed-up on {cores} cores: {:.2}×", times[0] / times[1]);
+    }
     Ok(())
 }
 
