@@ -22,9 +22,6 @@ pub struct ServiceRun {
     /// A service that makes calls: its answers by outcome, once its calls
     /// are done (success, or the calls' failure status).
     pub answered: [u64; Outcome::ALL.len()],
-    /// Its queue and attempts in service at each bin's end (the other
-    /// fields of the bins stay 0).
-    pub series: TimeSeries,
 }
 
 /// One logical service's time series (a replicated service's instances

@@ -119,15 +119,14 @@ const FIXED_BYTES: f64 = 512.0 * 1024.0;
 pub fn of(scenario: &Scenario) -> Footprint {
     let load_s = nanos_to_secs(scenario.end_of_load);
     let run_s = nanos_to_secs(scenario.end_of_load + scenario.drain);
-    // A call graph keeps a series per edge, per instance and per logical
-    // service, and a latency histogram per edge; priority classes one per
-    // class.
+    // A call graph keeps a series per edge and per logical service, and a
+    // latency histogram per edge; priority classes one per class.
     let edges: usize = (scenario.services.iter())
         .filter_map(|s| s.calls.as_ref())
         .map(|c| c.to.len())
         .sum();
     let (series, histograms) = if scenario.services.len() > 1 {
-        let n = 1 + edges + scenario.services.len() + scenario.groups.len();
+        let n = 1 + edges + scenario.groups.len();
         (n as f64, 1.0 + edges as f64)
     } else {
         (1.0, 1.0)

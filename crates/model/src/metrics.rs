@@ -119,16 +119,17 @@ impl RunMetrics {
         }
     }
 
-    /// Fills every tier's series at the end of a run: the attempts sent to
-    /// it (the workload's to the entry, its callers' to every other) and
-    /// the gauges of its instances.
+    /// Completes every tier's series at the end of a run with the attempts
+    /// sent to it: the entry's are the workload's (whose gauges are already
+    /// the entry's), any other's its callers' (its gauges were read into it
+    /// bin by bin).
     pub(crate) fn sum_tiers(&mut self) {
         let Some((entry, rest)) = self.tiers.split_first_mut() else {
             return;
         };
         entry.series.bins.clone_from(&self.series.bins);
         for b in &mut entry.series.bins {
-            (b.queue, b.in_service, b.tokens, b.spend, b.in_flight) = (0, 0, 0.0, 0.0, 0);
+            (b.tokens, b.spend, b.in_flight) = (0.0, 0.0, 0);
         }
         for e in &self.edges {
             let Some(tier) = e.to_tier.checked_sub(1).and_then(|t| rest.get_mut(t)) else {
@@ -143,15 +144,6 @@ impl RunMetrics {
                 }
                 t.succeeded += b.succeeded;
                 t.failed += b.failed;
-            }
-        }
-        for tier in &mut self.tiers {
-            for s in &self.services[tier.instances.clone()] {
-                for (i, b) in s.series.bins.iter().enumerate() {
-                    let t = tier.series.bin(i);
-                    t.queue += b.queue;
-                    t.in_service += b.in_service;
-                }
             }
         }
     }
@@ -176,7 +168,6 @@ impl RunMetrics {
             .iter()
             .map(|name| ServiceRun {
                 name: name.clone(),
-                series: TimeSeries::new(self.series.width, 0),
                 ..ServiceRun::default()
             })
             .collect();

@@ -238,7 +238,8 @@ pub fn service_recovery_table(summary: &Summary) -> Option<String> {
     }
     header(&mut out, &head);
     for (i, p) in summary.policies.iter().enumerate() {
-        let entry = first.services.first().map_or("entry", |s| s.name.as_str());
+        // The logical name: with replicas, services[0] is `name/0`.
+        let entry = summary.scenario.service.name.as_deref().unwrap_or("entry");
         let mut cells = vec![
             p.name.clone(),
             format!("{entry} (the workload)"),

@@ -83,12 +83,6 @@ impl<'a> Client<'a> {
         }
         edges
     }
-
-    /// The role that sent `req`.
-    #[inline]
-    pub fn role_of(&self, req: u32) -> &Role<'a> {
-        self.roles.get(self.requests.get(req).role)
-    }
 }
 
 impl<const RICH: bool> World<'_, RICH> {
@@ -453,8 +447,8 @@ impl<const RICH: bool> World<'_, RICH> {
         reason: FailureReason,
         q: &mut EventQueue<Event>,
     ) {
-        if self.role(req) != 0 {
-            let role = self.role(req) as usize;
+        let role = self.role(req) as usize;
+        if role != 0 {
             let arrival = self.client.requests.get(req).arrival;
             let edge = &mut self.metrics.edges[role - 1];
             edge.failed[reason as usize] += 1;

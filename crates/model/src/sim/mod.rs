@@ -243,10 +243,12 @@ impl<'a, const RICH: bool> World<'a, RICH> {
             bin.in_service = entry.iter().map(Service::busy).sum();
             bin.tokens = entry.iter().map(|s| s.tokens_at(self.next_gauge)).sum();
             if RICH {
-                let m = &mut self.metrics.services;
-                for (run, s) in m.iter_mut().zip(&self.services) {
-                    let b = run.series.at(self.next_gauge - 1);
-                    (b.queue, b.in_service) = (s.queued(), s.busy());
+                // Every other service's gauges, its replicas together.
+                for tier in self.metrics.tiers.iter_mut().skip(1) {
+                    let instances = &self.services[tier.instances.clone()];
+                    let b = tier.series.at(self.next_gauge - 1);
+                    b.queue = instances.iter().map(Service::queued).sum();
+                    b.in_service = instances.iter().map(Service::busy).sum();
                 }
             }
             self.next_gauge += self.bin;
@@ -332,17 +334,17 @@ pub struct Simulation<'a>(Worlds<'a>);
 
 /// The world, compiled for what the scenario uses.
 enum Worlds<'a> {
-    Plain(Box<World<'a, false>>),
-    Rich(Box<World<'a, true>>),
+    Plain(World<'a, false>),
+    Rich(World<'a, true>),
 }
 
 impl<'a> Simulation<'a> {
     /// Replication `replication` of `policy` (one of the scenario's).
     pub fn new(scenario: &'a Scenario, policy: &'a Policy, replication: u64) -> Self {
         Self(if scenario.is_rich() {
-            Worlds::Rich(Box::new(World::new(scenario, policy, replication)))
+            Worlds::Rich(World::new(scenario, policy, replication))
         } else {
-            Worlds::Plain(Box::new(World::new(scenario, policy, replication)))
+            Worlds::Plain(World::new(scenario, policy, replication))
         })
     }
 

@@ -124,7 +124,9 @@ impl<const RICH: bool> World<'_, RICH> {
         }
         let t = at + self.network.latency();
         if t < self.client.requests.get(req).attempt_deadline {
-            if outcome == Outcome::RateLimited && self.client.role_of(req).reads_retry_after {
+            if outcome == Outcome::RateLimited
+                && self.client.roles.get(self.role(req)).reads_retry_after
+            {
                 self.client.requests.extras_mut(req).retry_after = retry_after;
             }
             q.schedule(

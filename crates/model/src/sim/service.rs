@@ -51,13 +51,12 @@ pub(super) enum Handling {
     Queued,
     /// A contended record: its read is served.
     Read,
-    /// Its overload control decides (a cold path).
-    Controlled,
 }
 
 impl<'a> Service<'a> {
     /// An attempt reaches the service at `now`: outage window, limiter,
-    /// malformed request, then the record or the workers. The flag says
+    /// malformed request, then the record, or overload control and the
+    /// workers. The flag says
     /// whether its answer will be lost (a hanging outage: the service still
     /// does and bills the work).
     #[inline]
@@ -81,10 +80,11 @@ impl<'a> Service<'a> {
             Handling::Answered(Outcome::ClientError, none)
         } else if self.config.contention {
             Handling::Read
-        } else if RICH && self.admission.is_some() {
-            Handling::Controlled
+        } else if RICH && self.control_refuses(job.low) {
+            Handling::Answered(Outcome::Unavailable, none)
         } else {
             match self.workers.arrive::<RICH>(job, now) {
+                Arrival::Started if RICH => Handling::Started(self.controlled_start(now, now)),
                 Arrival::Started => Handling::Started(self.service_time()),
                 Arrival::Queued => Handling::Queued,
                 Arrival::Refused => Handling::Answered(Outcome::Unavailable, none),
@@ -211,7 +211,7 @@ impl<'a> Service<'a> {
     }
 
     /// An attempt that arrived at `arrived` starts now: its service time,
-    /// seen by the overload control.
+    /// seen by the overload control if there is one.
     fn controlled_start(&mut self, now: Nanos, arrived: Nanos) -> Nanos {
         let service_time = self.service_time();
         if let Some(a) = &mut self.admission {
@@ -277,7 +277,6 @@ impl<const RICH: bool> World<'_, RICH> {
             }
             Handling::Started(service_time) => self.serve(now, svc, job, service_time, q),
             Handling::Read => self.on_read(now, svc, req, generation, q),
-            Handling::Controlled => self.admit_controlled(now, svc, job, current, q),
             Handling::Vanished | Handling::Queued => {
                 if current {
                     self.arm_timeout(req, q);
@@ -379,39 +378,6 @@ impl<const RICH: bool> World<'_, RICH> {
             next = service.workers.finish::<RICH>();
         }
         None
-    }
-
-    /// Overload control decides on `job`, which reached `svc` (the limiter
-    /// and the outage windows let it through): refused with a 503 now, or
-    /// to the workers as without control.
-    #[cold]
-    fn admit_controlled(
-        &mut self,
-        now: Nanos,
-        svc: ServiceId,
-        job: Job,
-        current: bool,
-        q: &mut EventQueue<Event>,
-    ) {
-        let low = job.low;
-        let service = &mut self.services[svc as usize];
-        let (req, generation) = (job.request, job.generation);
-        if service.control_refuses(low) {
-            let outcome = Outcome::Unavailable;
-            return self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
-        }
-        match service.workers.arrive::<true>(job, now) {
-            Arrival::Started => {
-                let service_time = service.controlled_start(now, now);
-                self.serve(now, svc, job, service_time, q);
-            }
-            Arrival::Queued if current => self.arm_timeout(req, q),
-            Arrival::Queued => {}
-            Arrival::Refused => {
-                let outcome = Outcome::Unavailable;
-                self.respond(now, req, generation, outcome, NO_RETRY_AFTER, q);
-            }
-        }
     }
 
     /// Overload control judges `job`, just taken from the queue of `svc`:
