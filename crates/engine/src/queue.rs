@@ -11,7 +11,7 @@
 //! non-empty bucket above it is taken: a bucket holding a single event holds
 //! the earliest and it leaves at once (at a few microseconds between events
 //! the low buckets mostly hold one; −11 % per event on the bare queue, −15 %
-//! on the Double-11 spike); a bucket of at most 32 events is sorted
+//! on the Double-11 spike); a bucket of at most 64 events is sorted
 //! (insertion sort, stable) into a *run* read front to back, each event
 //! compared with the buckets' minimum, since events scheduled meanwhile may
 //! come between (−9 % on the spike: the last filing of most events becomes a
@@ -41,7 +41,7 @@ const RADIX: usize = 1 << DIGIT;
 const SHRINK_ABOVE: usize = 64;
 /// A bucket holding at most this many events is sorted and read in order
 /// instead of being re-bucketed.
-const SORT_AT_MOST: usize = 32;
+const SORT_AT_MOST: usize = 64;
 /// Levels needed for 64-bit times.
 const LEVELS: usize = 64_usize.div_ceil(DIGIT as usize);
 
