@@ -17,6 +17,8 @@ use crate::{output, scenario_file};
 const RUN_FILES: &[&str] = &[
     "summary.json",
     "summary.md",
+    "summary.csv",
+    "replications.csv",
     "timeseries.csv",
     "latency.csv",
     "timeline.png",
@@ -88,6 +90,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         (
             "summary.md".into(),
             report::markdown::render(&summary).into_bytes(),
+        ),
+        (
+            "summary.csv".into(),
+            report::tidy::render_summary(&summary).into_bytes(),
+        ),
+        (
+            "replications.csv".into(),
+            report::tidy::render_replications(&summary).into_bytes(),
         ),
         ("timeseries.csv".into(), timeseries.into_bytes()),
         ("latency.csv".into(), latency.into_bytes()),

@@ -97,7 +97,7 @@ pub use backoff::{Backoff, Curve};
 pub use budget::GuardReport;
 pub use call_metrics::{EdgeRun, EdgeScalars, ServiceRun, ServiceScalars, TierRun};
 pub use histogram::Histogram;
-pub use metric::{ByMetric, METRICS, Metric, Scalars};
+pub use metric::{ByMetric, METRICS, Metric, Scalars, Unit};
 pub use metrics::RunMetrics;
 pub use outcome::{FailureReason, Outcome};
 pub use policy::Policy;

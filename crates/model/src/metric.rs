@@ -181,6 +181,91 @@ impl Metric {
     }
 }
 
+/// What a figure's number counts, as data files say it (`unit` columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A share between 0 and 1 (never a percentage in data files).
+    Fraction,
+    /// Seconds.
+    Seconds,
+    /// A count of requests, attempts or events.
+    Count,
+    /// Dollars.
+    Usd,
+    /// A quotient of two counts or sums that may exceed 1 (attempts per
+    /// request, wasted ÷ useful dollars).
+    Ratio,
+}
+
+impl Unit {
+    /// The name data files carry.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Unit::Fraction => "fraction",
+            Unit::Seconds => "s",
+            Unit::Count => "count",
+            Unit::Usd => "usd",
+            Unit::Ratio => "ratio",
+        }
+    }
+}
+
+impl Metric {
+    /// The unit of the figure.
+    pub const fn unit(self) -> Unit {
+        use Metric::*;
+        match self {
+            SuccessRate
+            | SuccessAtAttempt1
+            | SuccessAtAttempt2
+            | SuccessAtAttempt3
+            | SuccessAtAttempt4Plus
+            | PeakErrorShare
+            | Metastable => Unit::Fraction,
+            LatencyMeanS
+            | LatencyP50S
+            | LatencyP90S
+            | LatencyP99S
+            | LatencyP999S
+            | LatencyMaxS
+            | ErrorRecoveryS
+            | UserRecoveryS
+            | ErrorRecoveryAfterEndS
+            | UserRecoveryAfterEndS
+            | CompletionS => Unit::Seconds,
+            CostTotal | CostUseful | CostWasted | CostPerSuccess | DuplicateCost
+            | MoneyOvershoot => Unit::Usd,
+            Amplification | ServiceLoad | GoodputRatio | RetryOverhead => Unit::Ratio,
+            Requests
+            | Succeeded
+            | Failed
+            | FailedAttemptsExhausted
+            | FailedNonRetryable
+            | FailedDeadline
+            | FailedRetryAfterTooLong
+            | FailedBudgetRefused
+            | FailedCircuitOpen
+            | FailedThrottled
+            | FailedUnfinished
+            | Attempts
+            | Writes
+            | AttemptsSuccess
+            | AttemptsRateLimited429
+            | AttemptsUnavailable503
+            | AttemptsServerError5xx
+            | AttemptsTimeout
+            | AttemptsConnectionError
+            | AttemptsClientError4xx
+            | AttemptsConflict409
+            | DuplicateAttempts
+            | Cancelled
+            | Served
+            | PeakInFlight
+            | Events => Unit::Count,
+        }
+    }
+}
+
 impl std::fmt::Display for Metric {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

@@ -5,3 +5,4 @@ pub mod csv;
 pub mod json;
 pub mod latency;
 pub mod markdown;
+pub mod tidy;
