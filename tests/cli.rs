@@ -621,7 +621,12 @@ fn sharded_sweep_merges_into_the_same_bytes_as_the_whole_sweep() {
     let csv = read(whole.path(), "sweep.csv");
     assert_eq!(
         text(&csv).lines().next().unwrap(),
-        "cell,service.limiter.rate,policies[*].max_attempts,policy,metric,mean,ci_low,ci_high,n,of"
+        "cell,service.limiter.rate,policies[*].max_attempts,policy,metric,mean,ci_low,ci_high,n,of,unit"
+    );
+    let replications = read(whole.path(), "sweep-replications.csv");
+    assert_eq!(
+        text(&replications).lines().next().unwrap(),
+        "cell,service.limiter.rate,policies[*].max_attempts,policy,replication,seed,metric,value,unit"
     );
 
     let shards: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
@@ -640,6 +645,7 @@ fn sharded_sweep_merges_into_the_same_bytes_as_the_whole_sweep() {
     let o = retrysim(&args);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(read(merged.path(), "sweep.csv"), csv);
+    assert_eq!(read(merged.path(), "sweep-replications.csv"), replications);
     assert_eq!(
         read(merged.path(), "sweep.json"),
         read(whole.path(), "sweep.json")
@@ -701,6 +707,33 @@ fn a_cell_gives_the_same_numbers_alone_and_inside_a_sweep() {
     );
 }
 
+/// A cell file's text without its per-replication arrays (which
+/// sweep.json leaves out).
+fn without_replications(cell: &str) -> String {
+    let key = "\"replications\":[";
+    let mut out = String::new();
+    let mut rest = cell;
+    while let Some(at) = rest.find(key) {
+        out.push_str(&rest[..at]);
+        let mut depth = 0;
+        let mut end = rest.len();
+        for (i, c) in rest[at + key.len() - 1..].char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                end = at + key.len() - 1 + i + 1;
+                break;
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// sweep.json used to carry its cells' figures one unit in the last place
 /// off: they were read back with serde_json's fast, inexact float parser.
 /// Compared as written, digit for digit.
@@ -720,8 +753,8 @@ fn regression_sweep_json_carries_its_cells_figures_to_the_last_digit() {
     for (i, part) in per_cell.iter().enumerate() {
         let part = part.split("\"index\":").next().unwrap();
         let cell = text(&read(dir.path(), &format!("cells/cell-{i:06}.json")));
-        let stored = cell.split("\"policies\":[").nth(1).unwrap();
-        let (a, b) = (numbers(part), numbers(stored));
+        let stored = without_replications(cell.split("\"policies\":[").nth(1).unwrap());
+        let (a, b) = (numbers(part), numbers(&stored));
         assert!(a.len() > 100, "{} numbers", a.len());
         assert_eq!(a, b, "cell {i}");
     }

@@ -163,3 +163,57 @@ fn a_replication_is_the_same_in_every_run_that_includes_it() {
         assert_eq!(*x, y);
     }
 }
+
+#[test]
+fn sweep_replications_recompute_every_mean_of_sweep_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = common::retrysim(&[
+        "sweep",
+        "tests/data/tiny-spike.json",
+        "--set",
+        "policies[*].max_attempts=1,3",
+        "-r",
+        "3",
+        "-q",
+        "-o",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&read(tmp.path(), "sweep.json")).unwrap();
+    let (header, body) = rows(&read(tmp.path(), "sweep-replications.csv"));
+    assert_eq!(
+        header.join(","),
+        "cell,policies[*].max_attempts,policy,replication,seed,metric,value,unit"
+    );
+    // cell × policy × metric → values in replication order.
+    let mut values: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
+    for r in &body {
+        let v = values
+            .entry((r[0].clone(), r[2].clone(), r[5].clone()))
+            .or_default();
+        if let Some(x) = value(&r[6]) {
+            v.push(x);
+        }
+    }
+    let cells = json["cells"].as_array().unwrap();
+    let mut checked = 0;
+    for cell in cells {
+        let index = cell["index"].to_string();
+        for p in cell["policies"].as_array().unwrap() {
+            assert!(p.get("replications").is_none(), "sweep.json stays lean");
+            for (metric, s) in p["metrics"].as_object().unwrap() {
+                let name = p["name"].as_str().unwrap().to_string();
+                let present = &values[&(index.clone(), name, metric.clone())];
+                let mean = (!present.is_empty())
+                    .then(|| present.iter().sum::<f64>() / present.len() as f64);
+                assert_eq!(mean, s["mean"].as_f64(), "cell {index} {metric}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, values.len());
+    for r in &body {
+        let cell = &cells[r[0].parse::<usize>().unwrap()];
+        assert_eq!(r[4], cell["seed"].to_string(), "the cell's seed");
+    }
+}

@@ -175,7 +175,7 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
     if !args.quiet {
         print!("{}", sweep.overview());
         println!(
-            "Wrote {}/{{sweep.csv, sweep.json, sweep-*.png}}",
+            "Wrote {}/{{sweep.csv, sweep-replications.csv, sweep.json, sweep-*.png}}",
             out.display()
         );
     }
@@ -238,7 +238,7 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     write_sweep(&folder, sweep)?;
     folder.finish(&[], &[])?;
     println!(
-        "Wrote {}/{{sweep.csv, sweep.json, sweep-*.png}}",
+        "Wrote {}/{{sweep.csv, sweep-replications.csv, sweep.json, sweep-*.png}}",
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
@@ -284,6 +284,10 @@ fn write_sweep(folder: &Folder, sweep: SweepResults) -> Result<SweepResults> {
     let charts = retrysim_plot::render_sweep(&sweep)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("sweep.csv".into(), sweep.csv().into_bytes()),
+        (
+            "sweep-replications.csv".into(),
+            sweep.replications_csv().into_bytes(),
+        ),
         ("sweep.json".into(), sweep.json().into_bytes()),
     ];
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 /// The version of the stored-result formats; part of every fingerprint, so
 /// results of another format never pass for this one.
-pub const RESULTS_FORMAT: u32 = 2;
+pub const RESULTS_FORMAT: u32 = 3;
 
 /// `sha256:<hex>` of the format version and the spec's JSON.
 pub fn of(spec: &ScenarioSpec) -> String {

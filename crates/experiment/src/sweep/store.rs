@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use retrysim_model::{ByMetric, Metric};
+use retrysim_model::{ByMetric, Metric, Scalars};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Axis;
 use super::plan::PlannedCell;
 use crate::report::csv::{field, num};
+use crate::report::tidy::exact;
 use crate::stats::Stat;
 use crate::summary::Summary;
 
@@ -137,6 +138,11 @@ pub struct PolicyFigures {
     pub name: String,
     /// Every figure.
     pub metrics: ByMetric<Stat>,
+    /// Every figure of every replication, in replication order (kept in
+    /// cell files; `sweep.json` leaves them out, `sweep-replications.csv`
+    /// holds them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replications: Vec<Scalars>,
 }
 
 /// One finished cell, as stored in `cells/`.
@@ -162,7 +168,7 @@ pub enum Verdict {
     /// It is another cell's, or was computed from another scenario, seed or
     /// replications.
     Stale,
-    /// It lacks policies the scenario has.
+    /// It lacks policies the scenario has, or replications' values.
     Incomplete,
 }
 
@@ -181,6 +187,7 @@ impl CellResult {
                 .map(|p| PolicyFigures {
                     name: p.name.clone(),
                     metrics: p.metrics.clone(),
+                    replications: p.per_replication.clone(),
                 })
                 .collect(),
         }
@@ -197,7 +204,12 @@ impl CellResult {
             return Verdict::Stale;
         }
         let names = planned.scenario.policies().iter().map(|p| p.name());
-        if !self.policies.iter().map(|p| p.name.as_str()).eq(names) {
+        if !self.policies.iter().map(|p| p.name.as_str()).eq(names)
+            || self
+                .policies
+                .iter()
+                .any(|p| p.replications.len() != self.replications as usize)
+        {
             return Verdict::Incomplete;
         }
         Verdict::Complete
@@ -241,8 +253,28 @@ pub struct SweepCell {
     pub params: serde_json::Map<String, Value>,
     /// The cell's seed.
     pub seed: u64,
-    /// Every policy's figures.
+    /// Every policy's figures (without their replications).
     pub policies: Vec<PolicyFigures>,
+    /// Per policy, every figure of every replication (not in `sweep.json`).
+    #[serde(skip)]
+    pub replications: Vec<Vec<Scalars>>,
+}
+
+impl SweepCell {
+    /// The cell's axis values as CSV fields, joined.
+    fn params_csv(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .values()
+            .map(|val| match val {
+                Value::Number(n) => num(n.as_f64().unwrap_or(f64::NAN)),
+                Value::String(s) => field(s),
+                // An object or list (a whole workload): JSON, quoted.
+                other => field(&other.to_string()),
+            })
+            .collect();
+        params.join(",")
+    }
 }
 
 /// A whole sweep, as `sweep.json` holds it.
@@ -320,7 +352,9 @@ impl SweepResults {
                 Verdict::Stale => {
                     Some("was computed from another scenario, seed or replication count")
                 }
-                Verdict::Incomplete => Some("lacks some of the scenario's policies"),
+                Verdict::Incomplete => {
+                    Some("lacks some of the scenario's policies or replications")
+                }
             };
             if let Some(why) = why {
                 return Err(StoreError::Mismatch {
@@ -330,11 +364,17 @@ impl SweepResults {
                     why,
                 });
             }
+            let mut policies = f.result.policies;
+            let replications = policies
+                .iter_mut()
+                .map(|p| std::mem::take(&mut p.replications))
+                .collect();
             cells.push(SweepCell {
                 index: planned.cell.index,
                 params: planned.cell.params.iter().cloned().collect(),
                 seed: f.result.seed,
-                policies: f.result.policies,
+                policies,
+                replications,
             });
         }
         Ok(SweepResults {
@@ -351,40 +391,64 @@ impl SweepResults {
         serde_json::to_string_pretty(self).expect("sweep results serialise") + "\n"
     }
 
-    /// `sweep.csv`: one row per cell × policy × figure.
-    pub fn csv(&self) -> String {
+    /// The header's first columns: `cell` and the axes' paths.
+    fn cell_columns(&self) -> String {
         let mut csv = String::from("cell");
         for a in &self.axes {
             csv.push(',');
             csv.push_str(&field(&a.path));
         }
-        csv.push_str(",policy,metric,mean,ci_low,ci_high,n,of\n");
+        csv
+    }
+
+    /// `sweep.csv`: one row per cell × policy × figure.
+    pub fn csv(&self) -> String {
+        let mut csv = self.cell_columns();
+        csv.push_str(",policy,metric,mean,ci_low,ci_high,n,of,unit\n");
         let opt = |x: Option<f64>| x.map_or(String::new(), num);
         for cell in &self.cells {
-            let params: Vec<String> = cell
-                .params
-                .values()
-                .map(|val| match val {
-                    Value::Number(n) => num(n.as_f64().unwrap_or(f64::NAN)),
-                    Value::String(s) => field(s),
-                    // An object or list (a whole workload): JSON, quoted.
-                    other => field(&other.to_string()),
-                })
-                .collect();
+            let params = cell.params_csv();
             for p in &cell.policies {
                 for (metric, s) in p.metrics.iter() {
                     csv.push_str(&format!(
-                        "{},{},{},{},{},{},{},{},{}\n",
+                        "{},{},{},{},{},{},{},{},{},{}\n",
                         cell.index,
-                        params.join(","),
+                        params,
                         field(&p.name),
                         metric,
                         opt(s.mean),
                         opt(s.ci95.map(|c| c[0])),
                         opt(s.ci95.map(|c| c[1])),
                         s.n,
-                        s.of
+                        s.of,
+                        metric.unit().name()
                     ));
+                }
+            }
+        }
+        csv
+    }
+
+    /// `sweep-replications.csv`: one row per cell × policy × replication ×
+    /// figure, in full precision (as a run's `replications.csv`), with the
+    /// cell's seed.
+    pub fn replications_csv(&self) -> String {
+        let mut csv = self.cell_columns();
+        csv.push_str(",policy,replication,seed,metric,value,unit\n");
+        for cell in &self.cells {
+            let params = cell.params_csv();
+            for (p, reps) in cell.policies.iter().zip(&cell.replications) {
+                let name = field(&p.name);
+                for (k, values) in reps.iter().enumerate() {
+                    for m in Metric::ALL {
+                        csv.push_str(&format!(
+                            "{},{params},{name},{k},{},{m},{},{}\n",
+                            cell.index,
+                            cell.seed,
+                            exact(values[m]),
+                            m.unit().name()
+                        ));
+                    }
                 }
             }
         }
