@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{read, refused, retrysim, text};
+use common::{read, refused, retrysim, sweep, text};
 
 fn tiny() -> String {
     format!("{}/tests/data/tiny-spike.json", env!("CARGO_MANIFEST_DIR"))
@@ -591,26 +591,6 @@ fn every_shipped_claim_is_well_formed_and_covers_the_claims_list() {
     {
         assert!(ids.contains(&id), "no claim file checks {id}");
     }
-}
-
-/// Runs `retrysim sweep` on the tiny spike over a 2 × 2 grid.
-fn sweep(out: &Path, extra: &[&str]) -> Output {
-    let scenario = tiny();
-    let mut args = vec![
-        "sweep",
-        scenario.as_str(),
-        "--set",
-        "service.limiter.rate=500,650",
-        "--set",
-        "policies[*].max_attempts=1,3",
-        "-r",
-        "2",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    retrysim(&args)
 }
 
 #[test]

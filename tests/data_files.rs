@@ -167,31 +167,21 @@ fn a_replication_is_the_same_in_every_run_that_includes_it() {
 #[test]
 fn sweep_replications_recompute_every_mean_of_sweep_json() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = common::retrysim(&[
-        "sweep",
-        "tests/data/tiny-spike.json",
-        "--set",
-        "policies[*].max_attempts=1,3",
-        "-r",
-        "3",
-        "-q",
-        "-o",
-        tmp.path().to_str().unwrap(),
-    ]);
+    let o = common::sweep(tmp.path(), &[]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&read(tmp.path(), "sweep.json")).unwrap();
     let (header, body) = rows(&read(tmp.path(), "sweep-replications.csv"));
     assert_eq!(
         header.join(","),
-        "cell,policies[*].max_attempts,policy,replication,seed,metric,value,unit"
+        "cell,service.limiter.rate,policies[*].max_attempts,policy,replication,seed,metric,value,unit"
     );
     // cell × policy × metric → values in replication order.
     let mut values: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
     for r in &body {
         let v = values
-            .entry((r[0].clone(), r[2].clone(), r[5].clone()))
+            .entry((r[0].clone(), r[3].clone(), r[6].clone()))
             .or_default();
-        if let Some(x) = value(&r[6]) {
+        if let Some(x) = value(&r[7]) {
             v.push(x);
         }
     }
@@ -214,6 +204,6 @@ fn sweep_replications_recompute_every_mean_of_sweep_json() {
     assert_eq!(checked, values.len());
     for r in &body {
         let cell = &cells[r[0].parse::<usize>().unwrap()];
-        assert_eq!(r[4], cell["seed"].to_string(), "the cell's seed");
+        assert_eq!(r[5], cell["seed"].to_string(), "the cell's seed");
     }
 }

@@ -129,16 +129,22 @@ fn regression_13_1_merge_refuses_shards_of_other_seeds_or_scenarios() {
     assert!(!out.exists(), "a refused merge writes nothing");
 }
 
-#[test]
-fn regression_13_1_a_cell_without_its_policies_is_not_complete() {
+/// Damages cell 1 of a finished sweep with `damage`: a merge must refuse
+/// it saying `refusal`, and a resume must recompute it and give the file
+/// `output` back byte for byte.
+fn damaged_cell_is_refused_then_recomputed(
+    damage: impl FnOnce(&mut serde_json::Value),
+    refusal: &str,
+    output: &str,
+) {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = file(tmp.path(), "s.json", &tiny_text());
     let out = tmp.path().join("out");
     ok(sweep(&scenario, &out, &["-q"]));
-    let csv = read(&out, "sweep.csv");
+    let before = read(&out, output);
     let cell = out.join("cells/cell-000001.json");
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&cell).unwrap()).unwrap();
-    v["policies"] = serde_json::json!([]);
+    damage(&mut v);
     std::fs::write(&cell, v.to_string()).unwrap();
     let o = retrysim(&[
         "merge",
@@ -146,14 +152,39 @@ fn regression_13_1_a_cell_without_its_policies_is_not_complete() {
         "-o",
         tmp.path().join("m").to_str().unwrap(),
     ]);
-    refused(&o, "lacks some of the scenario's policies");
+    refused(&o, refusal);
     let o = ok(sweep(&scenario, &out, &[]));
     assert!(
         text(&o.stderr).contains("1 recomputed: their files were broken or incomplete"),
         "{}",
         text(&o.stderr)
     );
-    assert_eq!(read(&out, "sweep.csv"), csv, "every row is back");
+    assert_eq!(read(&out, output), before, "every row of {output} is back");
+}
+
+#[test]
+fn regression_13_1_a_cell_without_its_policies_is_not_complete() {
+    damaged_cell_is_refused_then_recomputed(
+        |v| v["policies"] = serde_json::json!([]),
+        "lacks some of the scenario's policies",
+        "sweep.csv",
+    );
+}
+
+/// A cell file of the current format whose policies lost their
+/// per-replication values cannot make sweep-replications.csv: a merge
+/// refuses it and a resume recomputes it.
+#[test]
+fn a_cell_without_its_replications_is_not_complete() {
+    damaged_cell_is_refused_then_recomputed(
+        |v| {
+            for p in v["policies"].as_array_mut().unwrap() {
+                p.as_object_mut().unwrap().remove("replications").unwrap();
+            }
+        },
+        "lacks some of the scenario's policies or replications",
+        "sweep-replications.csv",
+    );
 }
 
 #[test]

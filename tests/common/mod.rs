@@ -44,3 +44,23 @@ pub fn run_tiny(dir: &Path, extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     retrysim(&args)
 }
+
+/// Runs `retrysim sweep` on the tiny spike over a 2 × 2 grid.
+pub fn sweep(out: &Path, extra: &[&str]) -> Output {
+    let scenario = format!("{}/tests/data/tiny-spike.json", env!("CARGO_MANIFEST_DIR"));
+    let mut args = vec![
+        "sweep",
+        scenario.as_str(),
+        "--set",
+        "service.limiter.rate=500,650",
+        "--set",
+        "policies[*].max_attempts=1,3",
+        "-r",
+        "2",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    retrysim(&args)
+}

@@ -3,6 +3,7 @@
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::PlotError;
@@ -100,6 +101,28 @@ where
         .position(position)
         .draw()
         .map_err(draw_err(chart_name))
+}
+
+/// Shades each trigger window `(kind, start, end)` over the chart's full
+/// height `0..y_max`, one series per window.
+pub fn shade_windows<'a, DB>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    windows: &[(String, f64, f64)],
+    y_max: f64,
+    chart_name: &'static str,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+{
+    for (_, a, b) in windows {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(*a, 0.0), (*b, y_max)],
+                crate::palette::SHADE.filled(),
+            )))
+            .map_err(draw_err(chart_name))?;
+    }
+    Ok(())
 }
 
 /// A legend entry: a short thick line in `colour`.

@@ -8,9 +8,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::canvas::{
-    caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, tick, title_font,
+    caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, shade_windows, tick,
+    title_font,
 };
-use crate::palette::{SHADE, policy};
+use crate::palette::policy;
 use crate::{PlotError, Results};
 
 /// The chart's file name.
@@ -101,14 +102,7 @@ fn draw_panel(
         .y_label_formatter(&tick)
         .draw()
         .map_err(&e)?;
-    for (_, a, b) in &r.triggers {
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(*a, 0.0), (*b, y_max)],
-                SHADE.filled(),
-            )))
-            .map_err(&e)?;
-    }
+    shade_windows(&mut chart, &r.triggers, y_max, NAME)?;
     for (i, p) in r.policies.iter().enumerate() {
         let Some((_, rows)) = p.tiers.get(s) else {
             continue;

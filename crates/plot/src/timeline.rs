@@ -7,7 +7,8 @@ use plotters::prelude::*;
 use retrysim_model::Metric;
 
 use crate::canvas::{
-    caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, tick, title_font,
+    caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, shade_windows, tick,
+    title_font,
 };
 use crate::palette::{GUIDE, INK, SHADE, policy};
 use crate::{PlotError, Results, SIZE};
@@ -166,14 +167,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 ))
                 .map_err(&e)?;
         }
-        for (_, a, b) in &r.triggers {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(*a, 0.0), (*b, 100.0)],
-                    SHADE.filled(),
-                )))
-                .map_err(&e)?;
-        }
+        shade_windows(&mut chart, &r.triggers, 100.0, NAME)?;
         for (i, p) in r.policies.iter().enumerate() {
             let c = policy(i);
             // Break the line where a bin sent nothing.

@@ -11,9 +11,10 @@
 
 use std::fmt::Write;
 
-use retrysim_model::Metric;
+use retrysim_model::{Metric, Scalars};
 
 use super::csv::field;
+use crate::stats::Stat;
 use crate::summary::Summary;
 
 /// `summary.csv`'s columns.
@@ -30,6 +31,35 @@ pub fn exact(v: Option<f64>) -> String {
     }
 }
 
+/// The columns after `metric` of a figure's row: `mean,ci_low,ci_high,n,of,unit`,
+/// numbers written by `format`.
+pub fn stat_fields(m: Metric, s: &Stat, format: impl Fn(Option<f64>) -> String) -> String {
+    format!(
+        "{},{},{},{},{},{}",
+        format(s.mean),
+        format(s.ci95.map(|c| c[0])),
+        format(s.ci95.map(|c| c[1])),
+        s.n,
+        s.of,
+        m.unit().name()
+    )
+}
+
+/// One row per replication × figure: `PREFIX,k,seed,metric,value,unit`.
+pub fn write_replications(out: &mut String, prefix: &str, seed: u64, replications: &[Scalars]) {
+    for (k, values) in replications.iter().enumerate() {
+        for m in Metric::ALL {
+            writeln!(
+                out,
+                "{prefix},{k},{seed},{m},{},{}",
+                exact(values[m]),
+                m.unit().name()
+            )
+            .unwrap();
+        }
+    }
+}
+
 /// `summary.csv`: one row per policy × figure, the figure's mean over
 /// replications and its 95 % confidence interval.
 pub fn render_summary(summary: &Summary) -> String {
@@ -37,17 +67,7 @@ pub fn render_summary(summary: &Summary) -> String {
     for p in &summary.policies {
         let name = field(&p.name);
         for (m, s) in p.metrics.iter() {
-            writeln!(
-                out,
-                "{name},{m},{},{},{},{},{},{}",
-                exact(s.mean),
-                exact(s.ci95.map(|c| c[0])),
-                exact(s.ci95.map(|c| c[1])),
-                s.n,
-                s.of,
-                m.unit().name()
-            )
-            .unwrap();
+            writeln!(out, "{name},{m},{}", stat_fields(m, s, exact)).unwrap();
         }
     }
     out
@@ -58,21 +78,14 @@ pub fn render_summary(summary: &Summary) -> String {
 /// --seed S -r N` runs replications 0 … N−1 of seed S, and replication k
 /// draws the same numbers in every run that includes it.
 pub fn render_replications(summary: &Summary) -> String {
-    let seed = summary.scenario.seed;
     let mut out = format!("{REPLICATION_COLUMNS}\n");
     for p in &summary.policies {
-        let name = field(&p.name);
-        for (k, values) in p.per_replication.iter().enumerate() {
-            for m in Metric::ALL {
-                writeln!(
-                    out,
-                    "{name},{k},{seed},{m},{},{}",
-                    exact(values[m]),
-                    m.unit().name()
-                )
-                .unwrap();
-            }
-        }
+        write_replications(
+            &mut out,
+            &field(&p.name),
+            summary.scenario.seed,
+            &p.per_replication,
+        );
     }
     out
 }

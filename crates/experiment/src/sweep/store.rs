@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::Axis;
 use super::plan::PlannedCell;
 use crate::report::csv::{field, num};
-use crate::report::tidy::exact;
+use crate::report::tidy::{stat_fields, write_replications};
 use crate::stats::Stat;
 use crate::summary::Summary;
 
@@ -405,23 +405,18 @@ impl SweepResults {
     pub fn csv(&self) -> String {
         let mut csv = self.cell_columns();
         csv.push_str(",policy,metric,mean,ci_low,ci_high,n,of,unit\n");
+        // Means to 6 significant digits, as sweep.csv always had them
+        // (sweep-replications.csv has full precision).
         let opt = |x: Option<f64>| x.map_or(String::new(), num);
         for cell in &self.cells {
             let params = cell.params_csv();
             for p in &cell.policies {
                 for (metric, s) in p.metrics.iter() {
                     csv.push_str(&format!(
-                        "{},{},{},{},{},{},{},{},{},{}\n",
+                        "{},{params},{},{metric},{}\n",
                         cell.index,
-                        params,
                         field(&p.name),
-                        metric,
-                        opt(s.mean),
-                        opt(s.ci95.map(|c| c[0])),
-                        opt(s.ci95.map(|c| c[1])),
-                        s.n,
-                        s.of,
-                        metric.unit().name()
+                        stat_fields(metric, s, opt)
                     ));
                 }
             }
@@ -438,18 +433,8 @@ impl SweepResults {
         for cell in &self.cells {
             let params = cell.params_csv();
             for (p, reps) in cell.policies.iter().zip(&cell.replications) {
-                let name = field(&p.name);
-                for (k, values) in reps.iter().enumerate() {
-                    for m in Metric::ALL {
-                        csv.push_str(&format!(
-                            "{},{params},{name},{k},{},{m},{},{}\n",
-                            cell.index,
-                            cell.seed,
-                            exact(values[m]),
-                            m.unit().name()
-                        ));
-                    }
-                }
+                let prefix = format!("{},{params},{}", cell.index, field(&p.name));
+                write_replications(&mut csv, &prefix, cell.seed, reps);
             }
         }
         csv
