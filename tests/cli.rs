@@ -486,7 +486,9 @@ fn check_passes_when_verdicts_match_their_pins() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let report: serde_json::Value =
         serde_json::from_slice(&read(&tmp.path().join("out"), "report.json")).unwrap();
-    assert_eq!(report[0]["finding"]["Ok"]["verdict"], "reproduced");
+    assert_eq!(report[0]["finding"]["verdict"], "reproduced");
+    assert_eq!(report[0]["matches_pin"], true);
+    assert!(report[0]["error"].is_null());
     let md = text(&read(&tmp.path().join("out"), "report.md"));
     assert!(md.contains("| S1-7 |") && md.contains("## Why each verdict"));
 }

@@ -3,7 +3,7 @@
 
 use retrysim_model::{Backoff, Curve};
 
-use super::{Finding, Verdict};
+use super::{Figure, Finding, Rule};
 
 type Params = serde_json::Map<String, serde_json::Value>;
 
@@ -11,10 +11,6 @@ fn num(p: &Params, key: &str) -> Result<f64, String> {
     p.get(key)
         .and_then(|v| v.as_f64())
         .ok_or_else(|| format!("analytic check needs a number `{key}`"))
-}
-
-fn verdict(ok: bool) -> Verdict {
-    Verdict::of(ok)
 }
 
 /// Runs the named closed-form check.
@@ -36,14 +32,27 @@ pub fn judge(name: &str, p: &Params) -> Result<Finding, String> {
             let of_failed = first + (1.0 - first) * (r1 + r2 + r3);
             let of_all = first + r1 + r2 + r3;
             let ok = (of_failed >= claimed) || (of_all <= 1.0 && of_all >= claimed);
-            Ok(Finding {
-                measured: format!(
+            Ok(Finding::stated(
+                format!(
                     "as shares of failed requests: success {:.1} %; as shares of all requests: they sum to {:.1} %",
                     100.0 * of_failed,
                     100.0 * of_all
                 ),
-                verdict: verdict(ok),
-            })
+                vec![
+                    Figure::exact(
+                        "success, the shares read as of failed requests",
+                        "fraction",
+                        of_failed,
+                    ),
+                    Figure::exact(
+                        "first try plus the shares, read as of all requests",
+                        "fraction",
+                        of_all,
+                    ),
+                    Figure::exact("claimed success", "fraction", claimed),
+                ],
+                ok,
+            ))
         }
         // Seed 000's table: linear "average wait" base × maxRetries,
         // exponential base × (2^maxRetries − 1) / maxRetries. Computed from
@@ -70,12 +79,20 @@ pub fn judge(name: &str, p: &Params) -> Result<Finding, String> {
                 (lin_formula - lin_avg).abs() < 1e-9 && (exp_formula - exp_avg).abs() < 1e-9;
             let both_totals =
                 (lin_formula - lin_total).abs() < 1e-9 && (exp_formula - exp_total).abs() < 1e-9;
-            Ok(Finding {
-                measured: format!(
+            Ok(Finding::stated(
+                format!(
                     "linear: total {lin_total}, average {lin_avg} (formula {lin_formula}); exponential: total {exp_total}, average {exp_avg} (formula {exp_formula})"
                 ),
-                verdict: verdict(both_averages || both_totals),
-            })
+                vec![
+                    Figure::exact("linear: the seed's formula", "s", lin_formula),
+                    Figure::exact("linear: total wait", "s", lin_total),
+                    Figure::exact("linear: average wait", "s", lin_avg),
+                    Figure::exact("exponential: the seed's formula", "s", exp_formula),
+                    Figure::exact("exponential: total wait", "s", exp_total),
+                    Figure::exact("exponential: average wait", "s", exp_avg),
+                ],
+                both_averages || both_totals,
+            ))
         }
         // Seed 000: 470 k conversations on the day, with a 200 QPS baseline.
         "daily_volume" => {
@@ -86,12 +103,14 @@ pub fn judge(name: &str, p: &Params) -> Result<Finding, String> {
             );
             let calls = qps * 86_400.0;
             let per = calls / conversations;
-            Ok(Finding {
-                measured: format!(
-                    "{calls:.0} calls a day at the baseline alone: {per:.1} per conversation"
-                ),
-                verdict: verdict(per <= max_calls),
-            })
+            Ok(Finding::judged(
+                format!("{calls:.0} calls a day at the baseline alone: {per:.1} per conversation"),
+                vec![
+                    Figure::exact("calls per conversation", "ratio", per),
+                    Figure::exact("calls a day at the baseline", "count", calls),
+                ],
+                Rule::AtMost { bound: max_calls },
+            ))
         }
         // Seed 001: with 5 retries per call, daily spend went from $200 to
         // $18 000. With k attempts at most, spend grows at most k-fold.
@@ -99,12 +118,13 @@ pub fn judge(name: &str, p: &Params) -> Result<Finding, String> {
             let (before, after, attempts) =
                 (num(p, "before")?, num(p, "after")?, num(p, "max_attempts")?);
             let claimed = after / before;
-            Ok(Finding {
-                measured: format!(
+            Ok(Finding::judged(
+                format!(
                     "claimed ×{claimed:.0}; at most ×{attempts:.0} with {attempts:.0} attempts per call"
                 ),
-                verdict: verdict(claimed <= attempts),
-            })
+                vec![Figure::exact("claimed spend multiple", "ratio", claimed)],
+                Rule::AtMost { bound: attempts },
+            ))
         }
         // Success with k attempts that each fail independently with
         // probability p: 1 − p^k.
@@ -116,10 +136,18 @@ pub fn judge(name: &str, p: &Params) -> Result<Finding, String> {
                 num(p, "tolerance")?,
             );
             let success = 1.0 - pf.powf(k);
-            Ok(Finding {
-                measured: format!("1 − {pf}^{k} = {:.4} %", 100.0 * success),
-                verdict: verdict((success - claimed).abs() <= tol),
-            })
+            Ok(Finding::judged(
+                format!("1 − {pf}^{k} = {:.4} %", 100.0 * success),
+                vec![Figure::exact(
+                    "success with independent failures",
+                    "fraction",
+                    success,
+                )],
+                Rule::MeanWithin {
+                    low: claimed - tol,
+                    high: claimed + tol,
+                },
+            ))
         }
         other => Err(format!(
             "unknown analytic check `{other}` (known: retry_success_shares, average_wait_formulas, daily_volume, spend_amplification, independent_retries)"
@@ -130,6 +158,7 @@ pub fn judge(name: &str, p: &Params) -> Result<Finding, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Verdict;
 
     fn params(v: serde_json::Value) -> Params {
         v.as_object().unwrap().clone()

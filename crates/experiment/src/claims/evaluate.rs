@@ -5,7 +5,7 @@ use retrysim_model::{Metric, Scalars};
 use crate::stats::Stat;
 use crate::summary::{PolicySummary, Summary};
 
-use super::{Check, Finding, Relation, Verdict};
+use super::{Check, Figure, Finding, Relation, Rule};
 
 fn policy<'a>(s: &'a Summary, name: &str) -> Result<&'a PolicySummary, String> {
     s.policies.iter().find(|p| p.name == name).ok_or_else(|| {
@@ -50,15 +50,15 @@ pub fn paired_difference(left: &[Scalars], right: &[Scalars], m: Metric) -> Stat
     Stat::of(&diffs)
 }
 
-/// `less` / `greater` on the paired CI of left − right: reproduced only
-/// when the whole interval is on the claimed side of zero.
-pub fn paired_verdict(relation: Relation, [lo, hi]: [f64; 2]) -> Verdict {
-    let ok = match relation {
-        Relation::Less => hi < 0.0,
-        Relation::Greater => lo > 0.0,
-        Relation::RatioAtLeast => false,
-    };
-    Verdict::of(ok)
+/// The rule a `less` / `greater` comparison is judged by: the whole paired
+/// CI of left − right on the claimed side of zero; `None` for
+/// `ratio_at_least`, which is judged on the means.
+pub fn paired_rule(relation: Relation) -> Option<Rule> {
+    match relation {
+        Relation::Less => Some(Rule::CiBelow { bound: 0.0 }),
+        Relation::Greater => Some(Rule::CiAbove { bound: 0.0 }),
+        Relation::RatioAtLeast => None,
+    }
 }
 
 /// Judges `check` on `summary`.
@@ -71,15 +71,19 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
             tolerance,
         } => {
             let s = policy(summary, name)?.get(*metric);
-            let mean = s
-                .mean
-                .ok_or_else(|| format!("{name}: `{metric}` has no value in any replication"))?;
-            let (lo, hi) = s.ci95.map_or((mean, mean), |[a, b]| (a, b));
-            let ok = hi >= expected - tolerance && lo <= expected + tolerance;
-            Ok(Finding {
-                measured: format!("{name}: {metric} = {}", describe(s)),
-                verdict: Verdict::of(ok),
-            })
+            if s.mean.is_none() {
+                return Err(format!(
+                    "{name}: `{metric}` has no value in any replication"
+                ));
+            }
+            Ok(Finding::judged(
+                format!("{name}: {metric} = {}", describe(s)),
+                vec![Figure::estimated(format!("{name}: {metric}"), *metric, s)],
+                Rule::CiMeets {
+                    low: expected - tolerance,
+                    high: expected + tolerance,
+                },
+            ))
         }
         Check::Range {
             policy: name,
@@ -88,11 +92,14 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
             max,
         } => {
             let s = policy(summary, name)?.get(*metric);
-            let ok = s.mean.is_some_and(|m| m >= *min && m <= *max);
-            Ok(Finding {
-                measured: format!("{name}: {metric} = {}", describe(s)),
-                verdict: Verdict::of(ok),
-            })
+            Ok(Finding::judged(
+                format!("{name}: {metric} = {}", describe(s)),
+                vec![Figure::estimated(format!("{name}: {metric}"), *metric, s)],
+                Rule::MeanWithin {
+                    low: *min,
+                    high: *max,
+                },
+            ))
         }
         Check::Compare {
             metric,
@@ -103,23 +110,34 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
         } => {
             let (l, r) = (policy(summary, left)?, policy(summary, right)?);
             let (ls, rs) = (l.get(*metric), r.get(*metric));
+            let sides = [
+                Figure::estimated(format!("{left}: {metric}"), *metric, ls),
+                Figure::estimated(format!("{right}: {metric}"), *metric, rs),
+            ];
             match relation {
                 Relation::Less | Relation::Greater => {
+                    let rule = paired_rule(*relation).ok_or("not a paired comparison")?;
                     let d = paired_difference(&l.per_replication, &r.per_replication, *metric);
-                    let [lo, hi] = d.ci95.ok_or_else(|| {
-                        format!(
+                    if d.ci95.is_none() {
+                        return Err(format!(
                             "`{metric}`: fewer than two replications with both values; run more"
-                        )
-                    })?;
-                    Ok(Finding {
-                        measured: format!(
+                        ));
+                    }
+                    let diff = Figure::estimated(
+                        format!("{metric}: {left} − {right}, paired"),
+                        *metric,
+                        &d,
+                    );
+                    Ok(Finding::judged(
+                        format!(
                             "{metric}: {left} {} vs {right} {}; paired difference {}",
                             describe(ls),
                             describe(rs),
                             describe(&d)
                         ),
-                        verdict: paired_verdict(*relation, [lo, hi]),
-                    })
+                        [vec![diff], sides.to_vec()].concat(),
+                        rule,
+                    ))
                 }
                 Relation::RatioAtLeast => {
                     let k = value.ok_or("ratio_at_least needs a `value`")?;
@@ -128,15 +146,18 @@ pub fn judge(check: &Check, summary: &Summary) -> Result<Finding, String> {
                         rs.mean.ok_or("right has no value")?,
                     );
                     let ratio = a / b;
-                    Ok(Finding {
-                        measured: format!(
+                    let quotient =
+                        Figure::exact(format!("{metric}: {left} ÷ {right}"), "ratio", ratio);
+                    Ok(Finding::judged(
+                        format!(
                             "{metric}: {left} {} ÷ {right} {} = {}",
                             describe(ls),
                             describe(rs),
                             g(ratio)
                         ),
-                        verdict: Verdict::of(ratio >= k),
-                    })
+                        [vec![quotient], sides.to_vec()].concat(),
+                        Rule::AtLeast { bound: k },
+                    ))
                 }
             }
         }
@@ -168,11 +189,12 @@ mod tests {
         assert_eq!(d.mean, Some(1.0));
         let [lo, hi] = d.ci95.unwrap();
         assert!(lo > 0.0 && hi < 2.0, "{lo} {hi}");
+        let f = Figure::estimated("d".into(), M, &d);
         assert_eq!(
-            paired_verdict(Relation::Greater, [lo, hi]),
-            Verdict::Reproduced
+            paired_rule(Relation::Greater).unwrap().holds(&f),
+            Some(true)
         );
-        assert_eq!(paired_verdict(Relation::Less, [lo, hi]), Verdict::Refuted);
+        assert_eq!(paired_rule(Relation::Less).unwrap().holds(&f), Some(false));
         let unpaired = Stat::of(&noise.map(|n| Some(n + 1.0)));
         assert!(
             unpaired.half_width().unwrap() > 1.0,
@@ -186,8 +208,11 @@ mod tests {
         let d = paired_difference(&same, &same, M);
         assert_eq!(d.ci95, Some([0.0, 0.0]));
         // Neither "less" nor "greater" is reproduced on a zero interval.
-        let ci = d.ci95.unwrap();
-        assert_eq!(paired_verdict(Relation::Less, ci), Verdict::Refuted);
-        assert_eq!(paired_verdict(Relation::Greater, ci), Verdict::Refuted);
+        let f = Figure::estimated("d".into(), M, &d);
+        assert_eq!(paired_rule(Relation::Less).unwrap().holds(&f), Some(false));
+        assert_eq!(
+            paired_rule(Relation::Greater).unwrap().holds(&f),
+            Some(false)
+        );
     }
 }

@@ -9,6 +9,9 @@
 
 pub mod analytic;
 pub mod evaluate;
+pub mod finding;
+
+pub use finding::{Figure, Finding, Rule};
 
 use retrysim_model::Metric;
 use serde::{Deserialize, Serialize};
@@ -124,22 +127,34 @@ pub enum Relation {
     RatioAtLeast,
 }
 
-/// What a check measured and concluded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    /// The measured figure in words, e.g. `57.2 [56.8, 57.6] s`.
-    pub measured: String,
-    /// The verdict.
-    pub verdict: Verdict,
-}
-
-/// A claim with its finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A claim with its finding. In `report.json` it is an object with the
+/// `claim` as written, `matches_pin`, and either `finding` or `error` (the
+/// other is `null`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClaimResult {
     /// The claim.
     pub claim: ClaimSpec,
     /// What was found, or why it could not be evaluated.
     pub finding: Result<Finding, String>,
+}
+
+impl Serialize for ClaimResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Row<'a> {
+            claim: &'a ClaimSpec,
+            matches_pin: bool,
+            finding: Option<&'a Finding>,
+            error: Option<&'a str>,
+        }
+        Row {
+            claim: &self.claim,
+            matches_pin: self.matches(),
+            finding: self.finding.as_ref().ok(),
+            error: self.finding.as_ref().err().map(String::as_str),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl ClaimResult {
