@@ -58,6 +58,18 @@ pub fn load(path: &Path, overrides: Overrides) -> Result<Scenario> {
             let e = ScenarioError::Invalid(errors);
             anyhow!("{}: invalid scenario: {e}", path.display())
         }
+        _ if is_claim_file(&text) => anyhow!(
+            "{}: this is a claim file, not a scenario: judge it with `retrysim check {}`",
+            path.display(),
+            path.display()
+        ),
         _ => anyhow!("{}:{e}", path.display()),
     })
+}
+
+/// Whether `text` is a claim (`scenarios/claims/*.json`): an object with a
+/// `claim` and a `check`.
+fn is_claim_file(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .is_ok_and(|v| v.get("claim").is_some() && v.get("check").is_some())
 }

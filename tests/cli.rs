@@ -1053,3 +1053,109 @@ fn regression_bench_refuses_a_missing_scenario_before_timing_anything() {
         text(&o.stdout)
     );
 }
+
+/// The README's smallest scenario read as a step at t = 10 s, but its rate
+/// ramped from t = 0 and crossed the limit at 4.4 s (rates interpolate).
+#[test]
+fn regression_readme_smallest_scenario_steps_at_its_trigger() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let at = readme
+        .find("The smallest useful one")
+        .expect("the README shows it");
+    let block = &readme[at..];
+    let start = block.find("```json\n").unwrap() + "```json\n".len();
+    let json = &block[start..start + block[start..].find("```").unwrap()];
+    let scenario: serde_json::Value = serde_json::from_str(json).unwrap();
+    let trigger = scenario["metrics"]["trigger"].as_f64().unwrap();
+    let limit = scenario["service"]["limiter"]["rate"].as_f64().unwrap();
+    let points: Vec<(f64, f64)> = scenario["workload"]["rate"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    // Piecewise linear: below the limit at every point up to the trigger
+    // means below it at every instant before it.
+    assert!(
+        points.iter().all(|&(t, r)| t > trigger || r < limit),
+        "the load crosses the limit before the trigger: {points:?}"
+    );
+    assert!(points.iter().any(|&(_, r)| r > limit), "it never overloads");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("tiny.json");
+    std::fs::write(&file, json).unwrap();
+    let o = retrysim(&["validate", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+/// Errors blamed the object around a wrong value (`workload` for
+/// `workload.rate`), suggested a backoff for a jitter, blamed
+/// `metrics.trigger` for a trigger's start the author wrote in `triggers`,
+/// and gave no hint for `max_retries`.
+#[test]
+fn regression_errors_name_the_field_the_author_wrote() {
+    let cases = [
+        (
+            tiny_with(
+                r#""rate": [[0, 20], [5, 20], [8, 1500], [12, 1500], [16, 500], [30, 500]]"#,
+                r#""rate": 80"#,
+            ),
+            "workload.rate: invalid type: integer `80`, expected a list",
+        ),
+        (
+            tiny_with(
+                r#""kind": "constant", "base": 1"#,
+                r#""kind": "constant", "base": "1s""#,
+            ),
+            "policies[1].backoff.base: invalid type: string \"1s\"",
+        ),
+        (
+            tiny_with(r#""jitter": { "kind": "full" }"#, r#""jitter": "full""#),
+            r#"e.g. {"kind": "full"}"#,
+        ),
+        (
+            tiny_with(
+                r#""max_attempts": 5, "backoff": { "kind": "constant""#,
+                r#""max_retries": 4, "backoff": { "kind": "constant""#,
+            ),
+            "did you mean `max_attempts`? It counts the first try too",
+        ),
+        (
+            tiny_with(
+                r#""metrics": { "bin": 1, "trigger": 5,"#,
+                r#""triggers": [{"kind": "load_spike", "start": -5, "duration": 2, "qps": 100}], "metrics": { "bin": 1,"#,
+            ),
+            "triggers[0].start: must be a number of seconds >= 0",
+        ),
+    ];
+    for (scenario, want) in cases {
+        let (code, err, wrote) = run_bad(&scenario);
+        assert_eq!(code, 2, "{err}");
+        assert!(!wrote);
+        assert!(err.contains(want), "wanted {want:?} in: {err}");
+        assert!(!err.contains("metrics.trigger"), "{err}");
+    }
+    // A claim file given where a scenario belongs.
+    let claim = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/claims/s0-1.json");
+    let o = retrysim(&["validate", claim.to_str().unwrap()]);
+    refused(
+        &o,
+        "this is a claim file, not a scenario: judge it with `retrysim check",
+    );
+    // A bad --set value has no position to give, and says none.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = retrysim(&[
+        "sweep",
+        &tiny(),
+        "--set",
+        "service.limiter.rate=abc",
+        "-q",
+        "-o",
+        tmp.path().join("s").to_str().unwrap(),
+    ]);
+    refused(
+        &o,
+        "sweep cell service.limiter.rate=\"abc\": service.limiter.rate: invalid type",
+    );
+}

@@ -31,7 +31,7 @@ pub enum ScenarioError {
         message: String,
     },
     /// JSON, but not a scenario: unknown or missing field, wrong type.
-    #[error("{line}:{column}: {path}: {message}")]
+    #[error("{}{path}: {message}", position(*.line, *.column))]
     Schema {
         /// Field path, e.g. `policies[1].max_atempts`.
         path: String,
@@ -79,5 +79,15 @@ impl Errors {
             path: path.into(),
             message,
         });
+    }
+}
+
+/// `line:column: `, or nothing for a scenario that was not read from text
+/// (a sweep cell, a `--set` value).
+fn position(line: usize, column: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!("{line}:{column}: ")
     }
 }

@@ -99,12 +99,23 @@ impl MetricsSpec {
             .map(|t| t.window().0)
             .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.min(b))));
         let trigger_s = self.trigger.or(first_start).unwrap_or(0.0);
-        let trigger = secs(errs, "metrics.trigger", trigger_s, false);
-        errs.check(
-            !duration_ok || not_below(duration, trigger_s),
-            "metrics.trigger",
-            || format!("must be within the load (<= duration {duration}), got {trigger_s}"),
-        );
+        // A trigger taken from `triggers` is checked there, under the name
+        // the author wrote; `metrics.trigger` is blamed only when written.
+        let mut unwritten = Errors(Vec::new());
+        let trigger = {
+            let errs = if self.trigger.is_some() {
+                &mut *errs
+            } else {
+                &mut unwritten
+            };
+            let trigger = secs(errs, "metrics.trigger", trigger_s, false);
+            errs.check(
+                !duration_ok || not_below(duration, trigger_s),
+                "metrics.trigger",
+                || format!("must be within the load (<= duration {duration}), got {trigger_s}"),
+            );
+            trigger
+        };
         let t = self.threshold;
         errs.check(
             num_ok(t) && (0.0..=1.0).contains(&t),

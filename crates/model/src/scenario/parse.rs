@@ -21,10 +21,13 @@ pub(crate) fn parse(text: &str) -> Result<ScenarioSpec, ScenarioError> {
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let spec: ScenarioSpec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = display_path(e.path());
+        let mut path = display_path(e.path());
         let inner = e.into_inner();
         let (line, column) = (inner.line(), inner.column());
         let message = strip_position(&inner.to_string());
+        if let Ok(written) = serde_json::from_str::<serde_json::Value>(text) {
+            path = deeper_path(&written, &path, &message).unwrap_or(path);
+        }
         match inner.classify() {
             serde_json::error::Category::Data => ScenarioError::Schema {
                 path,
@@ -95,6 +98,103 @@ pub(crate) fn objects_written_as_objects(
     }
 }
 
+/// serde buffers the fields of an object with a `kind` (an internally tagged
+/// enum) before reading them, so a wrong value inside one is reported at the
+/// object: `workload` for `workload.rate`. When the message names the
+/// offending value ("invalid type: integer `80`, …") and exactly one value
+/// inside the object at `path` is that value, its path is the better one.
+pub(crate) fn deeper_path(
+    written: &serde_json::Value,
+    path: &str,
+    message: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    fn describe(v: &Value) -> String {
+        match v {
+            Value::Null => "null".into(),
+            Value::Bool(b) => format!("boolean `{b}`"),
+            Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+            Value::Number(n) => format!("integer `{n}`"),
+            Value::String(s) => format!("string {s:?}"),
+            Value::Array(_) => "sequence".into(),
+            Value::Object(_) => "map".into(),
+        }
+    }
+    fn find(v: &Value, at: &str, want: &str, found: &mut Vec<String>) {
+        let children: Vec<(String, &Value)> = match v {
+            Value::Object(m) => m.iter().map(|(k, x)| (format!("{at}.{k}"), x)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("{at}[{i}]"), x))
+                .collect(),
+            _ => return,
+        };
+        for (here, x) in children {
+            if describe(x) == want {
+                found.push(here.clone());
+            }
+            find(x, &here, want, found);
+        }
+    }
+    let want = message
+        .strip_prefix("invalid type: ")?
+        .split(", expected")
+        .next()?;
+    if want == "map" || want == "sequence" {
+        return None; // too common to point at one
+    }
+    let mut at = written;
+    for part in path.split('.') {
+        let (key, indices) = part.split_once('[').map_or((part, ""), |(k, i)| (k, i));
+        at = at.get(key)?;
+        for i in indices.split('[').filter(|i| !i.is_empty()) {
+            at = at.get(i.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+    }
+    let mut found = Vec::new();
+    find(at, path, want, &mut found);
+    (found.len() == 1).then(|| found.remove(0))
+}
+
+/// For "unknown field `x`, expected one of `a`, `b`": the known field it
+/// most likely meant, if one is close (or a name from other retry
+/// libraries).
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    if field == "max_retries" || field == "retries" {
+        return Some(
+            "; did you mean `max_attempts`? It counts the first try too: N retries is max_attempts N + 1"
+                .into(),
+        );
+    }
+    let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let (best, distance) = known
+        .iter()
+        .map(|k| (*k, edit_distance(field, k)))
+        .min_by_key(|(_, d)| *d)?;
+    (distance <= 2 && distance < field.len()).then(|| format!("; did you mean `{best}`?"))
+}
+
+/// Levenshtein distance between two short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
 /// serde_json appends " at line L column C"; we print the position first.
 /// Rust type names are replaced by what a scenario author knows.
 fn strip_position(message: &str) -> String {
@@ -123,9 +223,24 @@ pub(crate) fn plain_words(message: &str) -> String {
     ] {
         m = m.replace(jargon, plain);
     }
+    if let Some(hint) = did_you_mean(&m) {
+        m.push_str(&hint);
+    }
     if let Some(i) = m.find("expected internally tagged enum ") {
+        let example = match m[i..].split_whitespace().nth(4).unwrap_or("") {
+            "BackoffSpec" => r#"{"kind": "exponential", "base": 1}"#,
+            "JitterSpec" => r#"{"kind": "full"}"#,
+            "RetryAfterSpec" => r#"{"kind": "obey", "cap": 30}"#,
+            "DurationSpec" => r#"{"kind": "lognormal", "median": 0.8, "p99": 5}"#,
+            "WorkloadSpec" => r#"{"kind": "open", "rate": [[0, 100]]}"#,
+            "QueueOrderSpec" => r#"{"kind": "fifo"}"#,
+            "BalancerSpec" => r#"{"kind": "round_robin"}"#,
+            _ => r#"{"kind": …} (docs/model.md lists the kinds)"#,
+        };
         m.truncate(i);
-        m.push_str("expected an object with a \"kind\" field, e.g. {\"kind\": \"exponential\", \"base\": 1}");
+        m.push_str(&format!(
+            "expected an object with a \"kind\" field, e.g. {example}"
+        ));
     }
     if m.contains("expected struct ") || m.contains("expected a map") {
         m = m.replace("expected a map", "expected an object {…}");
