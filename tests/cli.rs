@@ -1159,3 +1159,46 @@ fn regression_errors_name_the_field_the_author_wrote() {
         "sweep cell service.limiter.rate=\"abc\": service.limiter.rate: invalid type",
     );
 }
+
+/// Without a trigger the headline printed recovery columns measured from
+/// t = 0 (`0.000 ± 0 s`, or `never` for a steady failure rate) and "Recovery
+/// from the trigger at 0 s".
+#[test]
+fn regression_no_trigger_means_no_recovery_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("untriggered.json");
+    std::fs::write(
+        &file,
+        tiny_with(r#""bin": 1, "trigger": 5,"#, r#""bin": 1,"#),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = retrysim(&[
+        "run",
+        file.to_str().unwrap(),
+        "-r",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    let md = text(&read(&out, "summary.md"));
+    for shown in [&stdout, &md] {
+        assert!(!shown.contains("error recovery"), "{shown}");
+        assert!(!shown.contains("from the trigger at"), "{shown}");
+        assert!(shown.contains("the scenario names no trigger"), "{shown}");
+    }
+    // The figures stay in the data, and the chart drops its two panels.
+    let summary = summary_of(&out);
+    assert!(summary["policies"][0]["metrics"]["error_recovery_s"].is_object());
+    let (_, untriggered_h, _, _) = inspect_png(&read(&out, "outcomes.png"));
+    let with = tmp.path().join("with");
+    let o = run_into(&with, &["-r", "2"]);
+    assert!(o.status.success());
+    let (_, triggered_h, _, _) = inspect_png(&read(&with, "outcomes.png"));
+    assert!(
+        untriggered_h < triggered_h,
+        "{untriggered_h} vs {triggered_h}"
+    );
+}

@@ -140,8 +140,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         }
         writeln!(
             stdout,
-            "\nRecovery from the trigger at {} s (error: failed attempts; user: failed requests).",
-            summary.recovery.trigger_s
+            "\n{}",
+            report::markdown::recovery_note(&summary).replace('`', "")
         )?;
         let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
         writeln!(

@@ -12,21 +12,25 @@ use crate::{PlotError, Results};
 const NAME: &str = "outcomes.png";
 
 /// The panels: figure key, caption, scale to display units, and unit.
-fn panels(priced: bool) -> Vec<(Metric, &'static str, f64, &'static str)> {
-    let mut v = vec![
-        (Metric::SuccessRate, "success rate (%)", 100.0, "%"),
-        (
+/// Without a trigger the two recovery panels are left out: there is no
+/// moment to recover from.
+fn panels(priced: bool, triggered: bool) -> Vec<(Metric, &'static str, f64, &'static str)> {
+    let mut v = vec![(Metric::SuccessRate, "success rate (%)", 100.0, "%")];
+    if triggered {
+        v.push((
             Metric::ErrorRecoveryS,
             "error recovery after the trigger (s)",
             1.0,
             "s",
-        ),
-        (
+        ));
+        v.push((
             Metric::UserRecoveryS,
             "user recovery after the trigger (s)",
             1.0,
             "s",
-        ),
+        ));
+    }
+    v.extend([
         (Metric::Amplification, "attempts per request", 1.0, "×"),
         (
             Metric::LatencyP99S,
@@ -34,7 +38,7 @@ fn panels(priced: bool) -> Vec<(Metric, &'static str, f64, &'static str)> {
             1.0,
             "s",
         ),
-    ];
+    ]);
     if priced {
         v.push((
             Metric::RetryOverhead,
@@ -42,7 +46,8 @@ fn panels(priced: bool) -> Vec<(Metric, &'static str, f64, &'static str)> {
             100.0,
             "%",
         ));
-    } else {
+    }
+    if !priced || !triggered {
         v.push((
             Metric::LatencyP50S,
             "p50 latency of successes (s)",
@@ -78,7 +83,9 @@ fn label(f: &Stat, scale: f64, unit: &str) -> String {
 /// Draws the chart.
 pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
     let n = r.policies.len();
-    let height = (260 + 3 * (n as u32 * 34 + 110)).max(900);
+    let panels = panels(r.priced, r.triggered);
+    let rows = panels.len().div_ceil(2);
+    let height = (260 + rows as u32 * (n as u32 * 34 + 110)).max(300 * rows as u32);
     paint_png(NAME, (1600, height), |root| {
         let e = draw_err(NAME);
         let title = format!(
@@ -86,8 +93,8 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
             r.scenario, r.replications
         );
         let root = root.titled(&title, title_font()).map_err(&e)?;
-        let areas = root.split_evenly((3, 2));
-        for (area, (key, caption, scale, unit)) in areas.iter().zip(panels(r.priced)) {
+        let areas = root.split_evenly((rows, 2));
+        for (area, (key, caption, scale, unit)) in areas.iter().zip(panels) {
             let figures: Vec<&Stat> = r.policies.iter().map(|p| p.figure(key)).collect();
             let x_max = figures
                 .iter()

@@ -67,6 +67,8 @@ pub struct Results {
     pub bin_s: f64,
     /// Whether attempts are priced.
     pub priced: bool,
+    /// Whether the scenario names a trigger (else recovery is left out).
+    pub triggered: bool,
     /// Policies in scenario order.
     pub policies: Vec<PolicyResults>,
 }
@@ -123,6 +125,7 @@ impl Results {
             threshold: s.recovery.threshold,
             bin_s: s.recovery.bin_s,
             priced: spec.cost.is_some(),
+            triggered: spec.names_a_trigger(),
             policies,
         }
     }

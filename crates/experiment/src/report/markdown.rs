@@ -99,35 +99,52 @@ pub fn replication_line(replications: u32, seed: u64) -> String {
 }
 
 /// The headline table: success, amplification, latency, recovery.
+/// Without a trigger the recovery columns are left out (see
+/// `ScenarioSpec::names_a_trigger`).
 pub fn headline(summary: &Summary) -> String {
+    let triggered = summary.scenario.names_a_trigger();
     let mut out = String::new();
-    header(
-        &mut out,
-        &[
-            "policy",
-            "success",
-            "attempts / request",
-            "p50 latency",
-            "p99 latency",
-            "error recovery",
-            "user recovery",
-        ],
-    );
+    let mut columns = vec![
+        "policy",
+        "success",
+        "attempts / request",
+        "p50 latency",
+        "p99 latency",
+    ];
+    if triggered {
+        columns.extend(["error recovery", "user recovery"]);
+    }
+    header(&mut out, &columns);
     for (i, p) in summary.policies.iter().enumerate() {
-        row(
-            &mut out,
-            &[
-                p.name.clone(),
-                percent(stat(summary, i, Metric::SuccessRate)),
-                number(stat(summary, i, Metric::Amplification), 2),
-                seconds(stat(summary, i, Metric::LatencyP50S)),
-                seconds(stat(summary, i, Metric::LatencyP99S)),
-                recovery(stat(summary, i, Metric::ErrorRecoveryS)),
-                recovery(stat(summary, i, Metric::UserRecoveryS)),
-            ],
-        );
+        let mut cells = vec![
+            p.name.clone(),
+            percent(stat(summary, i, Metric::SuccessRate)),
+            number(stat(summary, i, Metric::Amplification), 2),
+            seconds(stat(summary, i, Metric::LatencyP50S)),
+            seconds(stat(summary, i, Metric::LatencyP99S)),
+        ];
+        if triggered {
+            cells.push(recovery(stat(summary, i, Metric::ErrorRecoveryS)));
+            cells.push(recovery(stat(summary, i, Metric::UserRecoveryS)));
+        }
+        row(&mut out, &cells);
     }
     out
+}
+
+/// What the headline says about recovery, in one sentence.
+pub fn recovery_note(summary: &Summary) -> String {
+    if summary.scenario.names_a_trigger() {
+        format!(
+            "Recovery from the trigger at {} s (error: failed attempts; user: failed requests).",
+            summary.recovery.trigger_s
+        )
+    } else {
+        "No recovery columns: the scenario names no trigger (`metrics.trigger` or `triggers`), \
+         so there is no moment to recover from; summary.json still has the figures, measured \
+         from t = 0."
+            .into()
+    }
 }
 
 /// Recovery from the last trigger's end and the metastability verdict, for
@@ -428,20 +445,24 @@ pub fn render(summary: &Summary) -> String {
     }
     writeln!(out, "{}\n", replication_line(sc.replications, sc.seed)).unwrap();
     out.push_str(&headline(summary));
-    writeln!(
-        out,
-        "\nRecovery is measured from the trigger at {} s: the first time after which every \
-         {} s bin of a {} s window has at most {} % failing. *Error recovery* counts failed \
-         attempts among those sent in the bin (what a dashboard of 429s shows; giving up early \
-         looks good here). *User recovery* counts requests arriving in the bin that finally \
-         failed (what users feel; retrying longer looks good here). \"never\" means not before \
-         the run ended.\n",
-        rec.trigger_s,
-        rec.bin_s,
-        rec.window_s,
-        100.0 * rec.threshold
-    )
-    .unwrap();
+    if sc.names_a_trigger() {
+        writeln!(
+            out,
+            "\nRecovery is measured from the trigger at {} s: the first time after which every \
+             {} s bin of a {} s window has at most {} % failing. *Error recovery* counts failed \
+             attempts among those sent in the bin (what a dashboard of 429s shows; giving up early \
+             looks good here). *User recovery* counts requests arriving in the bin that finally \
+             failed (what users feel; retrying longer looks good here). \"never\" means not before \
+             the run ended.\n",
+            rec.trigger_s,
+            rec.bin_s,
+            rec.window_s,
+            100.0 * rec.threshold
+        )
+        .unwrap();
+    } else {
+        writeln!(out, "\n{}\n", recovery_note(summary)).unwrap();
+    }
 
     if let Some(t) = metastability_table(summary) {
         out.push_str("## After the trigger\n\n");

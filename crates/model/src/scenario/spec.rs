@@ -116,6 +116,14 @@ pub struct Overrides {
 }
 
 impl ScenarioSpec {
+    /// Whether the scenario names when trouble starts (`metrics.trigger` or
+    /// `triggers`). Without one, recovery is measured from t = 0 and means
+    /// nothing (a steady failure rate "never recovers"), so reports leave
+    /// recovery out.
+    pub fn names_a_trigger(&self) -> bool {
+        self.metrics.trigger.is_some() || !self.triggers.is_empty()
+    }
+
     /// The spec with `overrides` applied.
     pub fn with(mut self, overrides: Overrides) -> ScenarioSpec {
         if let Some(r) = overrides.replications {
