@@ -47,6 +47,22 @@ pub fn seconds(s: &Stat) -> String {
     }
 }
 
+/// A latency percentile. It is read from a histogram whose buckets are
+/// 1/128 of their value wide (any value within 1/256 of the midpoint), so
+/// when every replication fell in one bucket the CI is zero only to the
+/// histogram: it says `± <r` (what the histogram resolves), not `± 0`.
+pub fn percentile(s: &Stat) -> String {
+    match (s.mean, s.half_width()) {
+        (Some(m), Some(h)) if h == 0.0 && m != 0.0 => {
+            let r = m.abs() / 256.0;
+            let decimals = if m.abs() < 10.0 { 3 } else { 1 };
+            let d = ((-r.log10()).ceil().max(0.0) as usize).clamp(decimals, decimals + 3);
+            format!("{m:.d$} ± <{r:.d$} s")
+        }
+        _ => seconds(s),
+    }
+}
+
 /// A recovery time: seconds, `never`, or seconds with the share of
 /// replications that recovered when some never did.
 pub fn recovery(s: &Stat) -> String {
@@ -93,7 +109,8 @@ pub fn replication_line(replications: u32, seed: u64) -> String {
         format!(
             "{replications} replications per policy, random seed {seed}; every policy sees the same \
              arrivals in the same replication. Figures are means over replications ± the \
-             half-width of their 95 % confidence interval."
+             half-width of their 95 % confidence interval (± <x on a percentile: every \
+             replication fell in one histogram bucket, so the interval is below x)."
         )
     }
 }
@@ -120,8 +137,8 @@ pub fn headline(summary: &Summary) -> String {
             p.name.clone(),
             percent(stat(summary, i, Metric::SuccessRate)),
             number(stat(summary, i, Metric::Amplification), 2),
-            seconds(stat(summary, i, Metric::LatencyP50S)),
-            seconds(stat(summary, i, Metric::LatencyP99S)),
+            percentile(stat(summary, i, Metric::LatencyP50S)),
+            percentile(stat(summary, i, Metric::LatencyP99S)),
         ];
         if triggered {
             cells.push(recovery(stat(summary, i, Metric::ErrorRecoveryS)));
@@ -587,7 +604,12 @@ pub fn render(summary: &Summary) -> String {
             Metric::LatencyP999S,
             Metric::LatencyMaxS,
         ] {
-            cells.push(seconds(stat(summary, i, k)));
+            let exact = matches!(k, Metric::LatencyMeanS | Metric::LatencyMaxS);
+            cells.push(if exact {
+                seconds(stat(summary, i, k))
+            } else {
+                percentile(stat(summary, i, k))
+            });
         }
         row(&mut t, &cells);
     }
@@ -617,6 +639,16 @@ mod tests {
         );
         assert_eq!(seconds(&st(&[Some(12.25)])), "12.2 s");
         assert_eq!(seconds(&st(&[Some(0.8)])), "0.800 s");
+        // Every replication in one histogram bucket: the spread is below
+        // what the histogram resolves, not zero.
+        assert_eq!(
+            percentile(&st(&[Some(17.2), Some(17.2)])),
+            "17.20 ± <0.07 s"
+        );
+        assert_eq!(
+            percentile(&st(&[Some(17.0), Some(18.0)])),
+            seconds(&st(&[Some(17.0), Some(18.0)]))
+        );
         assert_eq!(recovery(&st(&[None, None])), "never (0/2)");
         assert_eq!(recovery(&st(&[Some(4.0), None])), "4.000 s (1/2 recovered)");
         assert_eq!(number(&st(&[]), 2), "–");
