@@ -7,6 +7,7 @@ mod limits;
 mod output;
 mod progress;
 mod scenario_file;
+mod terminal_table;
 
 use std::process::ExitCode;
 

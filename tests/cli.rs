@@ -94,8 +94,25 @@ fn run_prints_the_headline_table() {
         out.contains("tiny-spike: 2 replications per policy, random seed 5"),
         "{out}"
     );
-    assert!(out.contains("| constant-1s |"), "{out}");
     assert!(out.contains("error recovery"), "{out}");
+    // An aligned table, not Markdown: every row of the headline starts its
+    // columns at the same place.
+    assert!(!out.contains("| constant-1s |"), "{out}");
+    let rows: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("policy"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), 5, "header, rule, three policies: {out}");
+    // Where the second column starts, in characters (the rule is `─`).
+    let col = |l: &str| {
+        let c: Vec<char> = l.chars().collect();
+        (1..c.len()).find(|&i| c[i] != ' ' && c[i - 1] == ' ' && c[i - 2] == ' ')
+    };
+    assert!(rows.iter().all(|r| col(r) == col(rows[0])), "{out}");
+    // The file keeps the Markdown.
+    let md = text(&read(tmp.path(), "summary.md"));
+    assert!(md.contains("| constant-1s |"), "{md}");
 }
 
 #[test]

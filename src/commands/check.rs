@@ -149,7 +149,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let mismatches: Vec<&ClaimResult> = results.iter().filter(|r| !r.matches()).collect();
     if !args.quiet {
         let mut out = std::io::stdout().lock();
-        write!(out, "{table}")?;
+        write!(out, "{}", crate::terminal_table::aligned(&table))?;
         writeln!(
             out,
             "Wrote {}/report.md and report.json",

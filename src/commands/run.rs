@@ -110,7 +110,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let written: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
     folder.finish(RUN_FILES, &written)?;
     if !args.quiet {
-        let mut stdout = std::io::stdout().lock();
+        // Written whole, then printed with its tables as aligned columns.
+        use std::fmt::Write as _;
+        let mut stdout = String::new();
         writeln!(
             stdout,
             "{}: {}\n",
@@ -150,6 +152,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             out_dir.display(),
             names.join(", ")
         )?;
+        std::io::stdout()
+            .lock()
+            .write_all(crate::terminal_table::aligned(&stdout).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }
