@@ -42,7 +42,7 @@ fn panels(priced: bool, triggered: bool) -> Vec<(Metric, &'static str, f64, &'st
     if priced {
         v.push((
             Metric::RetryOverhead,
-            "retry overhead: wasted ÷ useful cost (%)",
+            "billed waste ÷ useful cost (%), retried or not",
             100.0,
             "%",
         ));

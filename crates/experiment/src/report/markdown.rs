@@ -396,7 +396,7 @@ pub fn cost_table(summary: &Summary) -> Option<String> {
         "total",
         "useful",
         "wasted",
-        "retry overhead",
+        "wasted ÷ useful",
         "per success",
         "duplicate attempts",
         "duplicate cost",
@@ -525,7 +525,9 @@ pub fn render(summary: &Summary) -> String {
     if let Some(t) = cost_table(summary) {
         out.push_str(
             "## Cost\n\nMean per replication. *Useful* is what the attempts that delivered a \
-             success cost; *wasted* is everything else billed; *retry overhead* = wasted ÷ useful. \
+             success cost; *wasted* is everything else billed, retried or not (a timed-out attempt \
+             is billed too, so `no-retry` has waste); *wasted ÷ useful* is the \
+             `retry_overhead` figure of the data files. \
              *Duplicate* attempts were served and billed but nobody used the answer (the client \
              had timed out, or the response was lost). *Guard overshoot* is how far a client's \
              money guard let its settled spend pass the daily limit.\n\n",
