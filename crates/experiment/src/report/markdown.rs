@@ -8,70 +8,7 @@ use retrysim_model::{FailureReason, Outcome};
 use crate::stats::Stat;
 use crate::summary::Summary;
 
-/// `mean ± half` with at least `decimals` decimals, and more (up to three
-/// more) when needed for the half-width to show a significant digit, so
-/// that a small interval never reads as `± 0.0`.
-fn pm(mean: f64, half: Option<f64>, decimals: usize, unit: &str) -> String {
-    match half {
-        Some(h) if h > 0.0 => {
-            let needed = (-h.log10()).ceil().max(0.0) as usize;
-            let d = needed.clamp(decimals, decimals + 3);
-            format!("{mean:.d$} ± {h:.d$}{unit}")
-        }
-        Some(_) => format!("{mean:.decimals$} ± 0{unit}"),
-        None => format!("{mean:.decimals$}{unit}"),
-    }
-}
-
-/// A share as a percentage: `61.23 ± 0.31 %`.
-pub fn percent(s: &Stat) -> String {
-    match s.mean {
-        Some(m) => pm(100.0 * m, s.half_width().map(|h| 100.0 * h), 2, " %"),
-        None => "–".into(),
-    }
-}
-
-/// A plain number with `decimals`.
-pub fn number(s: &Stat, decimals: usize) -> String {
-    match s.mean {
-        Some(m) => pm(m, s.half_width(), decimals, ""),
-        None => "–".into(),
-    }
-}
-
-/// Seconds, with precision that suits the magnitude.
-pub fn seconds(s: &Stat) -> String {
-    match s.mean {
-        Some(m) => pm(m, s.half_width(), if m.abs() < 10.0 { 3 } else { 1 }, " s"),
-        None => "–".into(),
-    }
-}
-
-/// A latency percentile. It is read from a histogram whose buckets are
-/// 1/128 of their value wide (any value within 1/256 of the midpoint), so
-/// when every replication fell in one bucket the CI is zero only to the
-/// histogram: it says `± <r` (what the histogram resolves), not `± 0`.
-pub fn percentile(s: &Stat) -> String {
-    match (s.mean, s.half_width()) {
-        (Some(m), Some(h)) if h == 0.0 && m != 0.0 => {
-            let r = m.abs() / 256.0;
-            let decimals = if m.abs() < 10.0 { 3 } else { 1 };
-            let d = ((-r.log10()).ceil().max(0.0) as usize).clamp(decimals, decimals + 3);
-            format!("{m:.d$} ± <{r:.d$} s")
-        }
-        _ => seconds(s),
-    }
-}
-
-/// A recovery time: seconds, `never`, or seconds with the share of
-/// replications that recovered when some never did.
-pub fn recovery(s: &Stat) -> String {
-    match s.mean {
-        None => format!("never (0/{})", s.of),
-        Some(_) if s.n < s.of => format!("{} ({}/{} recovered)", seconds(s), s.n, s.of),
-        Some(_) => seconds(s),
-    }
-}
+pub use super::cell::{dollars, number, percent, percentile, recovery, seconds};
 
 fn row(out: &mut String, cells: &[String]) {
     out.push('|');
@@ -366,23 +303,6 @@ pub fn metastability_note(summary: &Summary) -> String {
         ),
     }
     out
-}
-
-/// Dollars: `$12.34 ± 0.56`.
-pub fn dollars(s: &Stat) -> String {
-    match s.mean {
-        Some(m) => {
-            let d = if m.abs() >= 100.0 {
-                0
-            } else if m.abs() >= 1.0 {
-                2
-            } else {
-                4
-            };
-            format!("${}", pm(m, s.half_width(), d, ""))
-        }
-        None => "–".into(),
-    }
 }
 
 /// The cost table, when the scenario prices attempts.

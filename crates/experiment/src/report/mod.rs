@@ -1,6 +1,7 @@
 //! Renderings of a [`crate::Summary`] as text: JSON, Markdown and CSV.
 //! Writing them to files is the caller's business.
 
+pub mod cell;
 pub mod csv;
 pub mod json;
 pub mod latency;
