@@ -145,6 +145,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             "\n{}",
             report::markdown::recovery_note(&summary).replace('`', "")
         )?;
+        for note in report::notes::policy_notes(&summary) {
+            writeln!(stdout, "{}", note.replace('`', ""))?;
+        }
         let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
         writeln!(
             stdout,

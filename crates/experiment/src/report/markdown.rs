@@ -400,6 +400,9 @@ pub fn render(summary: &Summary) -> String {
     } else {
         writeln!(out, "\n{}\n", recovery_note(summary)).unwrap();
     }
+    for note in super::notes::policy_notes(summary) {
+        writeln!(out, "{note}\n").unwrap();
+    }
 
     if let Some(t) = metastability_table(summary) {
         out.push_str("## After the trigger\n\n");

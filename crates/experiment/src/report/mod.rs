@@ -6,4 +6,5 @@ pub mod csv;
 pub mod json;
 pub mod latency;
 pub mod markdown;
+pub mod notes;
 pub mod tidy;
