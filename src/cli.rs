@@ -139,6 +139,12 @@ pub struct SweepArgs {
     /// Run only shard K of N (every N-th cell, from the K-th), e.g. $SLURM_ARRAY_TASK_ID/$N.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// The figure the table on the terminal shows, by its name in the data
+    /// files (success_rate, user_recovery_s, latency_p99_s, cost_per_success, …)
+    /// [default: metastable runs when judged, else writes when contended,
+    /// else success_rate].
+    #[arg(long, value_name = "NAME", value_parser = crate::commands::parse_figure)]
+    pub figure: Option<retrysim_model::Metric>,
     /// Write into OUT even if it holds another scenario's results or other
     /// files (a sweep of the same scenario is resumed without it).
     #[arg(long)]

@@ -5,34 +5,31 @@ mod common;
 
 use std::path::Path;
 
-use common::{read, retrysim, text};
+use common::{read, retrysim, text, tiny_edited};
 
 /// The tiny spike with `clients` client instances and four policies: plain
 /// full jitter, the same with a retry quota, and two that differ from plain
 /// only in what they do with Retry-After.
 fn scenario(dir: &Path, clients: u32) -> String {
-    let path = format!("{}/tests/data/tiny-spike.json", env!("CARGO_MANIFEST_DIR"));
-    let mut s: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    s["workload"]["clients"] = clients.into();
-    let plain = serde_json::json!({
-        "name": "plain", "max_attempts": 5,
-        "backoff": {"kind": "exponential", "base": 1, "cap": 60}, "jitter": {"kind": "full"}
-    });
-    let with = |name: &str, field: &str, value: serde_json::Value| {
-        let mut p = plain.clone();
-        p["name"] = name.into();
-        p[field] = value;
-        p
-    };
-    s["policies"] = serde_json::json!([
-        plain,
-        with("quota", "budget", serde_json::json!({"retry_quota": {}})),
-        with("obey", "retry_after", serde_json::json!({"kind": "obey"})),
-        with("clamp", "retry_after", serde_json::json!({"kind": "clamp"})),
-    ]);
-    let file = dir.join(format!("clients-{clients}.json"));
-    std::fs::write(&file, serde_json::to_vec_pretty(&s).unwrap()).unwrap();
-    file.to_str().unwrap().to_string()
+    tiny_edited(dir, &format!("clients-{clients}"), |s| {
+        s["workload"]["clients"] = clients.into();
+        let plain = serde_json::json!({
+            "name": "plain", "max_attempts": 5,
+            "backoff": {"kind": "exponential", "base": 1, "cap": 60}, "jitter": {"kind": "full"}
+        });
+        let with = |name: &str, field: &str, value: serde_json::Value| {
+            let mut p = plain.clone();
+            p["name"] = name.into();
+            p[field] = value;
+            p
+        };
+        s["policies"] = serde_json::json!([
+            plain,
+            with("quota", "budget", serde_json::json!({"retry_quota": {}})),
+            with("obey", "retry_after", serde_json::json!({"kind": "obey"})),
+            with("clamp", "retry_after", serde_json::json!({"kind": "clamp"})),
+        ]);
+    })
 }
 
 /// Runs it and returns what the terminal and summary.md said.

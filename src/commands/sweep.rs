@@ -173,7 +173,11 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
     let sweep = write_sweep(&folder, SweepResults::assemble(man, &plan.cells, found)?)?;
     folder.finish(&[], &[])?;
     if !args.quiet {
-        print!("{}", sweep.overview());
+        let figure = args.figure.unwrap_or_else(|| sweep.default_figure());
+        print!(
+            "{}",
+            crate::terminal_table::aligned(&sweep.overview(figure))
+        );
         println!(
             "Wrote {}/{{sweep.csv, sweep-replications.csv, sweep.json, sweep-*.png}}",
             out.display()

@@ -64,3 +64,13 @@ pub fn sweep(out: &Path, extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     retrysim(&args)
 }
+
+/// The tiny spike, changed by `edit`, written to `dir/name.json`.
+pub fn tiny_edited(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let path = format!("{}/tests/data/tiny-spike.json", env!("CARGO_MANIFEST_DIR"));
+    let mut s: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    edit(&mut s);
+    let file = dir.join(format!("{name}.json"));
+    std::fs::write(&file, serde_json::to_vec(&s).unwrap()).unwrap();
+    file.to_str().unwrap().to_string()
+}

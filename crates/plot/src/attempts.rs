@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use retrysim_model::Metric;
 
-use crate::canvas::{draw_err, draw_legend, label_font, paint_png, tick, title_font};
+use crate::canvas::{draw_err, label_font, legend_row, paint_png, tick, title_font};
 use crate::{PlotError, Results};
 
 const NAME: &str = "attempts.png";
@@ -34,12 +34,17 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
             r.scenario
         );
         let root = root.titled(&title, title_font()).map_err(&e)?;
+        let (key, root) = root.split_vertically(50);
+        let entries: Vec<(&str, RGBColor)> =
+            KEYS.iter().zip(SHADES).map(|((_, l), c)| (*l, c)).collect();
+        legend_row(&key, &entries, NAME)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(20)
+            .margin_right(40)
             .x_label_area_size(60)
             .y_label_area_size(260)
             .build_cartesian_2d(
-                0f64..128f64,
+                0f64..100f64,
                 (0..n.saturating_sub(1).max(1)).into_segmented(),
             )
             .map_err(&e)?;
@@ -51,7 +56,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
             .x_desc("share of successful requests (%)")
             .label_style(label_font())
             .axis_desc_style(label_font())
-            .x_label_formatter(&|v| if *v <= 100.0 { tick(v) } else { String::new() })
+            .x_label_formatter(&tick)
             .y_labels(n)
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(j) if *j < n => r.policies[n - 1 - *j].name.clone(),
@@ -59,7 +64,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
             })
             .draw()
             .map_err(&e)?;
-        for (k, (key, label)) in KEYS.iter().enumerate() {
+        for (k, (key, _)) in KEYS.iter().enumerate() {
             let c = SHADES[k];
             let bars: Vec<_> = r
                 .policies
@@ -82,13 +87,8 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                     Some(rect)
                 })
                 .collect();
-            chart
-                .draw_series(bars)
-                .map_err(&e)?
-                .label(*label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 20, y + 8)], c.filled()));
+            chart.draw_series(bars).map_err(&e)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
         Ok(())
     })
 }

@@ -129,3 +129,42 @@ where
 pub fn legend_line(colour: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(4))
 }
+
+/// A colour key as one centred row of swatches and labels across `area`
+/// (for charts whose plot has no free corner for a legend box).
+pub fn legend_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(&str, RGBColor)],
+    chart_name: &'static str,
+) -> Result<(), PlotError> {
+    let font = label_font();
+    let e = draw_err(chart_name);
+    let widths: Vec<i32> = entries
+        .iter()
+        .map(|(label, _)| {
+            let (w, _) = area.estimate_text_size(label, &font).unwrap_or((0, 0));
+            w as i32 + 24 + 8 + 28
+        })
+        .collect();
+    let (w, h) = area.dim_in_pixel();
+    let mut x = (w as i32 - widths.iter().sum::<i32>()).max(0) / 2;
+    let y = h as i32 / 2;
+    for ((label, colour), width) in entries.iter().zip(widths) {
+        area.draw(&Rectangle::new(
+            [(x, y - 8), (x + 24, y + 8)],
+            colour.filled(),
+        ))
+        .map_err(&e)?;
+        area.draw(&Text::new(
+            label.to_string(),
+            (x + 32, y),
+            font.pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            )),
+        ))
+        .map_err(&e)?;
+        x += width;
+    }
+    Ok(())
+}

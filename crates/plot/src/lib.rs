@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod attempts;
+mod axis_name;
 mod canvas;
 mod cost;
 mod error;
@@ -26,6 +27,7 @@ mod tiers;
 mod timeline;
 
 pub use error::PlotError;
+pub use palette::policy as policy_colour;
 pub use sweep::render_sweep;
 
 use results::Results;

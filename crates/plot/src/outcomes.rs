@@ -3,6 +3,7 @@
 
 use plotters::prelude::*;
 use retrysim_experiment::Stat;
+use retrysim_experiment::report::cell;
 use retrysim_model::Metric;
 
 use crate::canvas::{caption_font, draw_err, label_font, paint_png, tick, title_font};
@@ -11,73 +12,102 @@ use crate::{PlotError, Results};
 
 const NAME: &str = "outcomes.png";
 
-/// The panels: figure key, caption, scale to display units, and unit.
-/// Without a trigger the two recovery panels are left out: there is no
-/// moment to recover from.
-fn panels(priced: bool, triggered: bool) -> Vec<(Metric, &'static str, f64, &'static str)> {
-    let mut v = vec![(Metric::SuccessRate, "success rate (%)", 100.0, "%")];
+/// One panel: the figure, its caption, the scale to display units, how a
+/// value is written (the reports' own cells, so chart and table agree),
+/// which way is better, and the largest value it can take (shares).
+struct Panel {
+    key: Metric,
+    caption: &'static str,
+    scale: f64,
+    cell: fn(&Stat) -> String,
+    better: &'static str,
+    bound: Option<f64>,
+}
+
+const fn panel(
+    key: Metric,
+    caption: &'static str,
+    scale: f64,
+    cell: fn(&Stat) -> String,
+    better: &'static str,
+) -> Panel {
+    Panel {
+        key,
+        caption,
+        scale,
+        cell,
+        better,
+        bound: None,
+    }
+}
+
+/// Attempts per request: `2.40 ± 0.01 ×`.
+fn times(s: &Stat) -> String {
+    format!("{} ×", cell::number(s, 2))
+}
+
+/// The panels. Without a trigger the two recovery panels are left out:
+/// there is no moment to recover from.
+fn panels(priced: bool, triggered: bool) -> Vec<Panel> {
+    let mut v = vec![Panel {
+        bound: Some(100.0),
+        ..panel(
+            Metric::SuccessRate,
+            "success rate (%)",
+            100.0,
+            cell::percent,
+            "higher is better",
+        )
+    }];
     if triggered {
-        v.push((
+        v.push(panel(
             Metric::ErrorRecoveryS,
             "error recovery after the trigger (s)",
             1.0,
-            "s",
+            cell::recovery,
+            "sooner is better",
         ));
-        v.push((
+        v.push(panel(
             Metric::UserRecoveryS,
             "user recovery after the trigger (s)",
             1.0,
-            "s",
+            cell::recovery,
+            "sooner is better",
         ));
     }
-    v.extend([
-        (Metric::Amplification, "attempts per request", 1.0, "×"),
-        (
-            Metric::LatencyP99S,
-            "p99 latency of successes (s)",
-            1.0,
-            "s",
-        ),
-    ]);
+    v.push(panel(
+        Metric::Amplification,
+        "attempts per request",
+        1.0,
+        times,
+        "fewer is cheaper",
+    ));
+    v.push(panel(
+        Metric::LatencyP99S,
+        "p99 latency of successes (s)",
+        1.0,
+        cell::percentile,
+        "lower is better",
+    ));
     if priced {
-        v.push((
+        v.push(panel(
             Metric::RetryOverhead,
             "billed waste ÷ useful cost (%), retried or not",
             100.0,
-            "%",
+            cell::percent,
+            "lower is better",
         ));
     }
     if !priced || !triggered {
-        v.push((
+        v.push(panel(
             Metric::LatencyP50S,
             "p50 latency of successes (s)",
             1.0,
-            "s",
+            cell::percentile,
+            "lower is better",
         ));
     }
     v
-}
-
-fn label(f: &Stat, scale: f64, unit: &str) -> String {
-    match f.mean {
-        None => "never".into(),
-        Some(m) => {
-            let v = m * scale;
-            let s = if v.abs() >= 100.0 {
-                format!("{v:.0}")
-            } else if v.abs() >= 10.0 {
-                format!("{v:.1}")
-            } else {
-                format!("{v:.2}")
-            };
-            let partial = if f.n < f.of {
-                format!(" ({}/{})", f.n, f.of)
-            } else {
-                String::new()
-            };
-            format!("{s} {unit}{partial}")
-        }
-    }
 }
 
 /// Draws the chart.
@@ -89,23 +119,29 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
     paint_png(NAME, (1600, height), |root| {
         let e = draw_err(NAME);
         let title = format!(
-            "{} — per policy, mean of {} replications with 95 % confidence interval",
+            "{} — per policy, mean of {} replications ± 95 % confidence interval",
             r.scenario, r.replications
         );
         let root = root.titled(&title, title_font()).map_err(&e)?;
         let areas = root.split_evenly((rows, 2));
-        for (area, (key, caption, scale, unit)) in areas.iter().zip(panels) {
-            let figures: Vec<&Stat> = r.policies.iter().map(|p| p.figure(key)).collect();
-            let x_max = figures
+        for (area, p) in areas.iter().zip(panels) {
+            let figures: Vec<&Stat> = r.policies.iter().map(|pr| pr.figure(p.key)).collect();
+            let widest = figures
                 .iter()
                 .filter_map(|f| f.ci95.map(|c| c[1]).or(f.mean))
                 .fold(0.0f64, f64::max)
-                * scale
-                * 1.35;
-            let x_max = if x_max > 0.0 { x_max } else { 1.0 };
+                * p.scale;
+            let x_max = match p.bound {
+                Some(b) => b,
+                None if widest > 0.0 => widest * 1.05,
+                None => 1.0,
+            };
+            let caption = format!("{} — {}", p.caption, p.better);
             let mut chart = ChartBuilder::on(area)
                 .caption(caption, caption_font())
                 .margin(10)
+                // Room right of the bars for the value labels.
+                .margin_right(200)
                 .x_label_area_size(30)
                 .y_label_area_size(230)
                 .build_cartesian_2d(
@@ -126,43 +162,82 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 })
                 .draw()
                 .map_err(&e)?;
+            // Bars first; whiskers and labels then in the panel's pixels, so
+            // that caps keep their size and labels may sit right of the axis.
             for (i, f) in figures.iter().enumerate() {
-                let c = policy(i);
                 let j = n - 1 - i; // first policy on top
                 if let Some(m) = f.mean {
-                    let v = m * scale;
                     let mut bar = Rectangle::new(
                         [
                             (0.0, SegmentValue::Exact(j)),
-                            (v, SegmentValue::Exact(j + 1)),
+                            (m * p.scale, SegmentValue::Exact(j + 1)),
                         ],
-                        c.filled(),
+                        policy(i).filled(),
                     );
                     bar.set_margin(6, 6, 0, 0);
                     chart.draw_series(std::iter::once(bar)).map_err(&e)?;
-                    if let Some([lo, hi]) = f.ci95 {
-                        let whisker = |x: f64| (x, SegmentValue::CenterOf(j));
-                        chart
-                            .draw_series(std::iter::once(PathElement::new(
-                                vec![whisker((lo * scale).max(0.0)), whisker(hi * scale)],
-                                INK.stroke_width(3),
-                            )))
-                            .map_err(&e)?;
-                    }
                 }
-                let x = f.ci95.map_or(f.mean.unwrap_or(0.0), |c| c[1]) * scale + x_max * 0.01;
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        label(f, scale, unit),
-                        (x, SegmentValue::CenterOf(j)),
-                        label_font().pos(plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Left,
-                            plotters::style::text_anchor::VPos::Center,
-                        )),
-                    )))
-                    .map_err(&e)?;
+            }
+            let (bx, by) = area.get_base_pixel();
+            let px = |x: f64, j: usize| {
+                let (u, v) = chart.backend_coord(&(x, SegmentValue::CenterOf(j)));
+                (u - bx, v - by)
+            };
+            for (i, f) in figures.iter().enumerate() {
+                let j = n - 1 - i;
+                let mut end = px(f.mean.map_or(0.0, |m| m * p.scale), j);
+                if let (Some(_), Some([lo, hi])) = (f.mean, f.ci95) {
+                    let (a, y) = px((lo * p.scale).max(0.0), j);
+                    let (b, _) = px(hi * p.scale, j);
+                    let ink = INK.stroke_width(2);
+                    for seg in [
+                        vec![(a, y), (b, y)],
+                        vec![(a, y - 7), (a, y + 7)],
+                        vec![(b, y - 7), (b, y + 7)],
+                    ] {
+                        area.draw(&PathElement::new(seg, ink)).map_err(&e)?;
+                    }
+                    end.0 = end.0.max(b);
+                }
+                area.draw(&Text::new(
+                    (p.cell)(f),
+                    (end.0 + 8, end.1),
+                    label_font().pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+                ))
+                .map_err(&e)?;
             }
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_panel_says_which_way_is_better_and_shares_stop_at_100() {
+        for (priced, triggered) in [(false, false), (true, true), (true, false), (false, true)] {
+            let ps = panels(priced, triggered);
+            assert!(
+                ps.iter()
+                    .all(|p| p.better.ends_with("better") || p.better.ends_with("cheaper"))
+            );
+            let success = ps.iter().find(|p| p.key == Metric::SuccessRate).unwrap();
+            assert_eq!(success.bound, Some(100.0));
+            let recovery = ps.iter().any(|p| p.key == Metric::ErrorRecoveryS);
+            assert_eq!(recovery, triggered);
+        }
+        let never = Stat {
+            mean: None,
+            ci95: None,
+            n: 0,
+            of: 3,
+        };
+        let recovery = &panels(false, true)[1];
+        assert_eq!((recovery.cell)(&never), "never (0/3)");
+    }
 }

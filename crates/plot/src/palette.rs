@@ -1,24 +1,27 @@
-//! Colours: one per policy, the same in every chart (Tableau 10, which stays
-//! distinguishable for most colour-vision deficiencies).
+//! Colours: one per policy, the same in every chart. The first seven are
+//! Paul Tol's "bright" and "vibrant" qualitative colours, chosen so that
+//! neighbours in a legend differ in hue and lightness (no red beside pink, no
+//! teal beside green) and stay apart for the common colour-vision
+//! deficiencies; the last three only appear with eight or more policies.
 
 use plotters::style::RGBColor;
 
-const TABLEAU10: [RGBColor; 10] = [
-    RGBColor(0x4E, 0x79, 0xA7),
-    RGBColor(0xF2, 0x8E, 0x2B),
-    RGBColor(0xE1, 0x57, 0x59),
-    RGBColor(0x76, 0xB7, 0xB2),
-    RGBColor(0x59, 0xA1, 0x4F),
-    RGBColor(0xED, 0xC9, 0x48),
-    RGBColor(0xB0, 0x7A, 0xA1),
-    RGBColor(0xFF, 0x9D, 0xA7),
-    RGBColor(0x9C, 0x75, 0x5F),
-    RGBColor(0x79, 0x70, 0x6E),
+const QUALITATIVE: [RGBColor; 10] = [
+    RGBColor(0x44, 0x77, 0xAA), // blue
+    RGBColor(0xEE, 0x77, 0x33), // orange
+    RGBColor(0x22, 0x88, 0x33), // green
+    RGBColor(0xCC, 0x33, 0x11), // red
+    RGBColor(0x66, 0xCC, 0xEE), // cyan
+    RGBColor(0xAA, 0x33, 0x77), // purple
+    RGBColor(0xCC, 0xBB, 0x44), // yellow
+    RGBColor(0x99, 0x66, 0x33), // brown
+    RGBColor(0xEE, 0x33, 0x77), // magenta
+    RGBColor(0x77, 0x77, 0x77), // grey
 ];
 
 /// The colour of policy number `i` (in scenario order).
 pub fn policy(i: usize) -> RGBColor {
-    TABLEAU10[i % TABLEAU10.len()]
+    QUALITATIVE[i % QUALITATIVE.len()]
 }
 
 /// Light grey for guides (thresholds, grids).

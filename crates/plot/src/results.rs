@@ -130,18 +130,17 @@ impl Results {
         }
     }
 
-    /// The last time at which any policy still sent attempts (at least the
-    /// trigger plus a bin), for the time axis.
+    /// The end of the time axis: the last bin in which requests still
+    /// arrived or any policy still sent at least 0.2 % of the busiest bin's
+    /// attempts (at least the trigger plus a bin). A few stragglers (a
+    /// request in one replication retrying for another minute) would
+    /// otherwise stretch the axis over a long flat tail.
     pub fn active_until(&self) -> f64 {
-        let last = self
-            .policies
-            .iter()
-            .flat_map(|p| {
-                p.series
-                    .iter()
-                    .filter(|pt| pt.attempts > 0.0)
-                    .map(|pt| pt.t + self.bin_s)
-            })
+        let points = || self.policies.iter().flat_map(|p| p.series.iter());
+        let peak = points().map(|pt| pt.attempts).fold(0.0f64, f64::max);
+        let last = points()
+            .filter(|pt| pt.arrivals > 0.0 || (pt.attempts > 0.0 && pt.attempts >= 0.002 * peak))
+            .map(|pt| pt.t + self.bin_s)
             .fold(0.0f64, f64::max);
         last.max(self.trigger_s + self.bin_s)
     }

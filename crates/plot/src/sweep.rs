@@ -6,17 +6,17 @@ use plotters::prelude::*;
 use retrysim_experiment::Stat;
 use retrysim_experiment::sweep::store::{SweepCell, SweepResults};
 use retrysim_model::Metric;
-use serde_json::Value;
 
+use crate::axis_name::{axis_name, axis_words, value_label as label};
 use crate::canvas::{
-    caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, title_font,
+    caption_font, draw_err, draw_legend, label_font, legend_line, paint_png, tick, title_font,
 };
-use crate::palette::{INK, policy};
+use crate::palette::{GUIDE, INK, policy};
 use crate::{Chart, PlotError};
 
 /// The figures drawn, with captions and display scale; a figure no cell
 /// has (e.g. `writes` without a contended record) is skipped.
-const FIGURES: [(Metric, &str, f64); 10] = [
+const FIGURES: [(Metric, &str, f64); 11] = [
     (
         Metric::Metastable,
         "runs metastable at the end of the load (%)",
@@ -51,12 +51,18 @@ const FIGURES: [(Metric, &str, f64); 10] = [
     ),
     (Metric::Amplification, "attempts per request", 1.0),
     (Metric::LatencyP99S, "p99 latency of successes (s)", 1.0),
+    // Only a priced scenario has it.
+    (
+        Metric::CostPerSuccess,
+        "dollars billed per successful request",
+        1.0,
+    ),
 ];
 
 /// A sweep as the charts read it.
 struct Sweep<'a> {
     scenario: &'a str,
-    axes: Vec<(&'a str, &'a [Value])>,
+    axes: Vec<(&'a str, &'a [serde_json::Value])>,
     policies: Vec<&'a str>,
     cells: &'a [SweepCell],
 }
@@ -80,17 +86,6 @@ impl<'a> Sweep<'a> {
     }
 }
 
-fn label(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        // A whole object as a value (e.g. a workload): its kind names it.
-        Value::Object(o) if o.get("kind").is_some_and(Value::is_string) => {
-            o["kind"].as_str().unwrap_or("").to_string()
-        }
-        other => other.to_string(),
-    }
-}
-
 /// The figure `m` of policy `p` in cell `c`, if the cell has that policy.
 fn stat<'a>(s: &Sweep<'a>, c: usize, p: usize, m: Metric) -> Option<&'a Stat> {
     Some(&s.cells.get(c)?.policies.get(p)?.metrics[m])
@@ -101,13 +96,56 @@ fn figure(s: &Sweep, c: usize, p: usize, m: Metric) -> (Option<f64>, Option<(f64
     stat(s, c, p, m).map_or((None, None), |st| (st.mean, st.ci95.map(|[a, b]| (a, b))))
 }
 
+/// What a cell without a value means: a recovery that never came, or a
+/// figure that has no value (no success to time, say).
+fn missing(key: Metric) -> &'static str {
+    match key {
+        Metric::ErrorRecoveryS
+        | Metric::UserRecoveryS
+        | Metric::ErrorRecoveryAfterEndS
+        | Metric::UserRecoveryAfterEndS => "never",
+        _ => "n/a",
+    }
+}
+
+/// A value on a chart: three significant digits (no more than two
+/// decimals), `missing` without a value, and the replications that had one
+/// when not all did (`never (0/5)`, `318 (3/5)`).
+fn value_text(st: Option<&Stat>, scale: f64, missing: &str) -> String {
+    let Some(st) = st else {
+        return missing.into();
+    };
+    let partial = if st.n < st.of {
+        format!(" ({}/{})", st.n, st.of)
+    } else {
+        String::new()
+    };
+    match st.mean {
+        None => format!("{missing}{partial}"),
+        Some(m) => {
+            let v = m * scale;
+            let d = if v.abs() >= 100.0 {
+                0
+            } else if v.abs() >= 10.0 {
+                1
+            } else {
+                2
+            };
+            format!("{v:.d$}{partial}")
+        }
+    }
+}
+
 /// Every sweep chart (none for sweeps of three or more axes).
 pub fn render_sweep(sweep: &SweepResults) -> Result<Vec<Chart>, PlotError> {
     let s = Sweep::of(sweep);
     let mut out = Vec::new();
     for (key, caption, scale) in FIGURES {
-        let present = (0..s.cells.len())
-            .any(|c| (0..s.policies.len()).any(|p| figure(&s, c, p, key).0.is_some()));
+        // A recovery no policy reached in any cell is still a finding: its
+        // chart says "never" throughout.
+        let present = missing(key) == "never"
+            || (0..s.cells.len())
+                .any(|c| (0..s.policies.len()).any(|p| figure(&s, c, p, key).0.is_some()));
         // Without triggers recovery after the end is recovery itself.
         let same_as = |other: Metric| {
             (0..s.cells.len()).all(|c| {
@@ -155,7 +193,7 @@ fn lines(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, P
     paint_png(NAME, (1600, 1000), |root| {
         let root = root
             .titled(
-                &format!("{} — {caption} against {path}", s.scenario),
+                &format!("{} — {caption} against {}", s.scenario, axis_words(path)),
                 title_font(),
             )
             .map_err(draw_err(NAME))?;
@@ -173,7 +211,7 @@ fn bars(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, Pl
         let e = draw_err(NAME);
         let root = root
             .titled(
-                &format!("{} — {caption} by {path}", s.scenario),
+                &format!("{} — {caption} by {}", s.scenario, axis_words(path)),
                 title_font(),
             )
             .map_err(&e)?;
@@ -198,10 +236,11 @@ fn bars(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, Pl
             .configure_mesh()
             .light_line_style(WHITE)
             .disable_x_mesh()
-            .x_desc(*path)
+            .x_desc(axis_name(path))
             .y_desc(caption)
             .label_style(label_font())
             .axis_desc_style(label_font())
+            .y_label_formatter(&tick)
             .x_labels(2 * n + 1)
             .x_label_formatter(&|x| {
                 let i = (x - 0.5).round();
@@ -216,37 +255,50 @@ fn bars(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, Pl
         let width = 0.8 / np as f64;
         for (p, name) in s.policies.iter().enumerate() {
             let c = policy(p);
-            let mut first = true;
+            // Every policy gets its legend entry, drawn or not.
+            chart
+                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+                .map_err(&e)?
+                .label(*name)
+                .legend(legend_line(c));
             for i in 0..n {
+                let st = stat(s, i, p, key);
                 let (mean, ci) = figure(s, i, p, key);
                 let x0 = i as f64 + 0.1 + p as f64 * width;
                 let (x1, mid) = (x0 + width * 0.9, x0 + width * 0.45);
-                let Some(m) = mean.map(|m| m * scale) else {
-                    continue;
+                let top = match mean.map(|m| m * scale) {
+                    Some(m) => {
+                        chart
+                            .draw_series(std::iter::once(Rectangle::new(
+                                [(x0, 0.0), (x1, m)],
+                                c.filled(),
+                            )))
+                            .map_err(&e)?;
+                        if let Some((lo, hi)) = ci {
+                            chart
+                                .draw_series(std::iter::once(PathElement::new(
+                                    vec![(mid, lo * scale), (mid, hi * scale)],
+                                    INK.stroke_width(2),
+                                )))
+                                .map_err(&e)?;
+                        }
+                        ci.map_or(m, |(_, hi)| (hi * scale).max(m))
+                    }
+                    // No bar: an outline on the axis, so the gap is seen.
+                    None => {
+                        chart
+                            .draw_series(std::iter::once(Rectangle::new(
+                                [(x0, 0.0), (x1, y_max * 0.02)],
+                                c.stroke_width(2),
+                            )))
+                            .map_err(&e)?;
+                        y_max * 0.02
+                    }
                 };
-                let bar = chart
-                    .draw_series(std::iter::once(Rectangle::new(
-                        [(x0, 0.0), (x1, m)],
-                        c.filled(),
-                    )))
-                    .map_err(&e)?;
-                if first {
-                    bar.label(*name).legend(legend_line(c));
-                    first = false;
-                }
-                if let Some((lo, hi)) = ci {
-                    chart
-                        .draw_series(std::iter::once(PathElement::new(
-                            vec![(mid, lo * scale), (mid, hi * scale)],
-                            INK.stroke_width(2),
-                        )))
-                        .map_err(&e)?;
-                }
-                let d = if m.abs() >= 100.0 { 0 } else { 2 };
                 chart
                     .draw_series(std::iter::once(Text::new(
-                        format!("{m:.d$}"),
-                        (mid, m + y_max * 0.01),
+                        value_text(st, scale, missing(key)),
+                        (mid, top + y_max * 0.01),
                         label_font().pos(plotters::style::text_anchor::Pos::new(
                             plotters::style::text_anchor::HPos::Center,
                             plotters::style::text_anchor::VPos::Bottom,
@@ -266,10 +318,8 @@ fn stacked(s: &Sweep, panels: [(Metric, &str, f64); 2]) -> Result<Vec<u8>, PlotE
     paint_png(NAME, (1600, 1400), |root| {
         let root = root
             .titled(
-                &format!(
-                    "{} — {} and {} against {path}",
-                    s.scenario, panels[0].1, panels[1].1
-                ),
+                // The panels' captions say which figure is which.
+                &format!("{} — two figures against {}", s.scenario, axis_words(path)),
                 title_font(),
             )
             .map_err(draw_err(NAME))?;
@@ -326,7 +376,7 @@ fn draw_lines<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .light_line_style(WHITE)
-        .x_desc(*path)
+        .x_desc(axis_name(path))
         .y_desc(caption)
         .label_style(label_font())
         .axis_desc_style(label_font())
@@ -335,13 +385,7 @@ fn draw_lines<DB: DrawingBackend>(
             SegmentValue::CenterOf(i) if *i < n => label(&values[*i]),
             _ => String::new(),
         })
-        .y_label_formatter(&|v| {
-            if y_max >= 100.0 {
-                format!("{v:.0}")
-            } else {
-                format!("{v}")
-            }
-        })
+        .y_label_formatter(&tick)
         .draw()
         .map_err(&e)?;
     for (p, name) in s.policies.iter().enumerate() {
@@ -353,10 +397,17 @@ fn draw_lines<DB: DrawingBackend>(
                     .map(|m| (SegmentValue::CenterOf(i), m * scale))
             })
             .collect();
+        // A value the line skips is said in the legend.
+        let gaps = (0..n).filter(|&i| figure(s, i, p, key).0.is_none()).count();
+        let name = if gaps == 0 {
+            name.to_string()
+        } else {
+            format!("{name} — {} at {gaps} of {n} values", missing(key))
+        };
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(3)))
             .map_err(&e)?
-            .label(*name)
+            .label(name)
             .legend(legend_line(c));
         for i in 0..n {
             if let (_, Some((lo, hi))) = figure(s, i, p, key) {
@@ -409,7 +460,7 @@ fn heatmap(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>,
                     format!("{} — {caption}; darker = more runs", s.scenario)
                 } else {
                     format!(
-                        "{} — {caption}, mean ± 95 % CI; darker = higher; blank = never",
+                        "{} — {caption}, mean ± 95 % CI; darker = higher",
                         s.scenario
                     )
                 },
@@ -444,8 +495,8 @@ fn heatmap(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>,
             chart
                 .configure_mesh()
                 .disable_mesh()
-                .x_desc(*px)
-                .y_desc(*py)
+                .x_desc(axis_name(px))
+                .y_desc(axis_name(py))
                 .label_style(label_font())
                 .axis_desc_style(label_font())
                 .x_labels(xs.len() + 1)
@@ -465,6 +516,19 @@ fn heatmap(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>,
                     let c = xi * ys.len() + yi;
                     let (mean, ci) = figure(s, c, p, key);
                     let Some(m) = mean.map(|m| m * scale) else {
+                        // No colour: the cell says why.
+                        chart
+                            .draw_series(std::iter::once(Text::new(
+                                value_text(stat(s, c, p, key), scale, missing(key)),
+                                (SegmentValue::CenterOf(xi), SegmentValue::CenterOf(yi)),
+                                label_font().color(&GUIDE).pos(
+                                    plotters::style::text_anchor::Pos::new(
+                                        plotters::style::text_anchor::HPos::Center,
+                                        plotters::style::text_anchor::VPos::Center,
+                                    ),
+                                ),
+                            )))
+                            .map_err(&e)?;
                         continue;
                     };
                     let t = if hi > lo { (m - lo) / (hi - lo) } else { 0.5 };

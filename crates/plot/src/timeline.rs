@@ -38,13 +38,14 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
         let mut chart = ChartBuilder::on(&upper)
             .caption("attempts sent per second", caption_font())
             .margin(12)
-            .x_label_area_size(30)
+            .x_label_area_size(50)
             .y_label_area_size(90)
             .build_cartesian_2d(0f64..x_end, 0f64..y_max)
             .map_err(&e)?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
+            .x_desc("virtual time (s)")
             .y_desc("attempts / s")
             .label_style(label_font())
             .axis_desc_style(label_font())

@@ -447,16 +447,27 @@ impl SweepResults {
             .any(|c| c.policies.iter().any(|p| p.metrics[m].mean.is_some()))
     }
 
-    /// One figure per cell and policy, as a Markdown table: the share of
+    /// The figure `sweep` prints when not told which: the share of
     /// metastable runs when the scenario judges it, else the writes of a
     /// contended record, else the success rate.
-    pub fn overview(&self) -> String {
-        let (m, what) = if self.has(Metric::Metastable) {
-            (Metric::Metastable, "runs metastable at the end of the load")
+    pub fn default_figure(&self) -> Metric {
+        if self.has(Metric::Metastable) {
+            Metric::Metastable
         } else if self.has(Metric::Writes) {
-            (Metric::Writes, "writes sent (mean)")
+            Metric::Writes
         } else {
-            (Metric::SuccessRate, "success rate (mean)")
+            Metric::SuccessRate
+        }
+    }
+
+    /// One figure per cell and policy, as a Markdown table, each cell as
+    /// the reports write it (mean ± 95 % CI half-width; `never` for a
+    /// recovery that never came; `k of n` metastable runs).
+    pub fn overview(&self, m: Metric) -> String {
+        let what = if m == Metric::Metastable {
+            "runs metastable at the end of the load (metastable)".to_string()
+        } else {
+            format!("{} (mean ± 95 % CI)", m.name())
         };
         let Some(first) = self.cells.first() else {
             return String::new();
@@ -487,11 +498,9 @@ impl SweepResults {
                 let s = &p.metrics[m];
                 let cell = match s.mean {
                     Some(x) if m == Metric::Metastable => {
-                        format!("{} of {}", (x * s.n as f64).round(), s.n)
+                        format!("{} of {} runs", (x * s.n as f64).round(), s.n)
                     }
-                    Some(x) if m == Metric::Writes => format!("{x:.0}"),
-                    Some(x) => format!("{:.1} %", 100.0 * x),
-                    None => "–".into(),
+                    _ => figure_cell(m, s),
                 };
                 out.push_str(&format!(" {cell} |"));
             }
@@ -499,5 +508,27 @@ impl SweepResults {
         }
         out.push('\n');
         out
+    }
+}
+
+/// One figure as the reports write it, by its unit.
+fn figure_cell(m: Metric, s: &Stat) -> String {
+    use crate::report::cell;
+    use retrysim_model::Unit;
+    match m {
+        Metric::ErrorRecoveryS
+        | Metric::UserRecoveryS
+        | Metric::ErrorRecoveryAfterEndS
+        | Metric::UserRecoveryAfterEndS => cell::recovery(s),
+        Metric::LatencyP50S | Metric::LatencyP90S | Metric::LatencyP99S | Metric::LatencyP999S => {
+            cell::percentile(s)
+        }
+        _ => match m.unit() {
+            Unit::Fraction => cell::percent(s),
+            Unit::Seconds => cell::seconds(s),
+            Unit::Usd => cell::dollars(s),
+            Unit::Count => cell::number(s, 0),
+            Unit::Ratio => cell::number(s, 2),
+        },
     }
 }
