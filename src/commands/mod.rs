@@ -25,26 +25,7 @@ pub fn parse_threads(s: &str) -> Result<usize, String> {
 
 /// A figure named as data files name it (`--figure user_recovery_s`).
 pub fn parse_figure(s: &str) -> Result<retrysim_model::Metric, String> {
-    use retrysim_model::Metric;
-    Metric::from_name(s).ok_or_else(|| {
-        let near: Vec<&str> = Metric::ALL
-            .iter()
-            .map(|m| m.name())
-            .filter(|n| n.contains(s) || s.contains(n))
-            .collect();
-        let all: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-        if near.is_empty() {
-            format!(
-                "no figure is called {s:?}; the figures are: {}",
-                all.join(", ")
-            )
-        } else {
-            format!(
-                "no figure is called {s:?}; did you mean {}?",
-                near.join(", ")
-            )
-        }
-    })
+    retrysim::metric_named(s).map_err(|e| e.to_string())
 }
 
 /// The worker pool for `-j` (`None` or 0: one thread per core).
