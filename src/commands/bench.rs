@@ -169,15 +169,31 @@ fn scaling(s: &retrysim_model::Scenario) -> Result<()> {
         );
         times.push(secs);
     }
-    if busy {
-        println!(
-            "speed-up on {cores} cores: {:.2}× (not meaningful: the machine was busy)",
-            times[0] / times[1]
-        );
-    } else {
-        println!("speed-up on {cores} cores: {:.2}×", times[0] / times[1]);
-    }
+    println!("{}", speedup_line(cores, times[0] / times[1], busy));
     Ok(())
+}
+
+/// The speed-up verdict: a busy machine makes it meaningless, and below 1×
+/// (more threads, slower) something else was competing or the work was too
+/// small to share, which the reader should be told rather than left to
+/// believe.
+fn speedup_line(cores: usize, speedup: f64, busy: bool) -> String {
+    let cores = if cores == 1 {
+        "1 core".to_string()
+    } else {
+        format!("{cores} cores")
+    };
+    if busy {
+        format!("speed-up on {cores}: {speedup:.2}× (not meaningful: the machine was busy)")
+    } else if cores != "1 core" && speedup < 1.0 {
+        format!(
+            "speed-up on {cores}: {speedup:.2}× — slower with more threads: another process \
+             took the cores during the run, or there are too few replications × policies to \
+             share (give more with -r); re-run on an idle machine before trusting it"
+        )
+    } else {
+        format!("speed-up on {cores}: {speedup:.2}×")
+    }
 }
 
 fn rate(x: f64) -> String {
@@ -193,4 +209,18 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::speedup_line;
+
+    #[test]
+    fn a_speed_up_below_one_is_never_printed_bare() {
+        assert!(speedup_line(2, 0.91, false).contains("slower with more threads"));
+        assert!(speedup_line(2, 0.91, true).contains("not meaningful"));
+        assert_eq!(speedup_line(2, 1.9, false), "speed-up on 2 cores: 1.90×");
+        // One core: 1 thread against 1 thread says nothing either way.
+        assert_eq!(speedup_line(1, 0.98, false), "speed-up on 1 core: 0.98×");
+    }
 }
