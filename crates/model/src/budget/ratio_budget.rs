@@ -153,4 +153,37 @@ mod tests {
         // Long silence empties the window.
         assert!(b.try_retry(100 * S));
     }
+
+    /// With every request failing, the floor is spent in the first second
+    /// of each window and the percentage trickles in between: the spikes
+    /// every 10 s in three-tier-amplification's services.png, as Finagle's
+    /// leaky bucket with its reserve behaves.
+    #[test]
+    fn the_floor_is_a_reserve_spent_in_a_burst_every_window() {
+        // Finagle's defaults, as RatioSpec::default() has them.
+        let mut b = RatioBudget::new(RatioBudgetConfig {
+            percent: 20.0,
+            min_per_second: 10.0,
+            window_s: 10,
+        });
+        let mut per_second = Vec::new();
+        for second in 0..21u64 {
+            let mut allowed = 0;
+            for _ in 0..100 {
+                b.deposit(second * S);
+                // Each request fails and asks for a retry.
+                if b.try_retry(second * S) {
+                    allowed += 1;
+                }
+            }
+            per_second.push(allowed);
+        }
+        // The whole reserve of 100 at once (the 20 % of the first
+        // requests is within it); then 20 % of the requests, of two seconds
+        // at first; when second 0's retries leave the window, the reserve
+        // again.
+        let window = [vec![100, 40], vec![20; 8]].concat();
+        let expected = [window.clone(), window, vec![100]].concat();
+        assert_eq!(per_second, expected);
+    }
 }
