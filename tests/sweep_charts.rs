@@ -136,6 +136,17 @@ fn a_priced_sweep_draws_the_cost_per_success() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(out.join("sweep-cost_per_success.png").exists());
+    // Another sweep forced into the folder leaves no chart of the old one.
+    let o = tiny_sweep(
+        &out,
+        &["--set", "service.limiter.rate=500,650", "-q", "--force"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(out.join("sweep-success_rate.png").exists());
+    assert!(
+        !out.join("sweep-cost_per_success.png").exists(),
+        "regression: a stale chart of the priced sweep is left"
+    );
     // Unpriced, there is no such chart.
     let plain = tmp.path().join("plain-sweep");
     let o = tiny_sweep(&plain, &["--set", "service.limiter.rate=500,650", "-q"]);

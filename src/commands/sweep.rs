@@ -170,8 +170,11 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let found = found_cells(std::slice::from_ref(&out));
-    let sweep = write_sweep(&folder, SweepResults::assemble(man, &plan.cells, found)?)?;
-    folder.finish(&[], &[])?;
+    let sweep = write_sweep_and_finish(
+        folder,
+        &out,
+        SweepResults::assemble(man, &plan.cells, found)?,
+    )?;
     if !args.quiet {
         let figure = args.figure.unwrap_or_else(|| sweep.default_figure());
         print!(
@@ -239,8 +242,7 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     // The cells and manifest too, so that the result can be merged again.
     folder.write(&[(MANIFEST, serde_json::to_string_pretty(&man)? + "\n")])?;
     folder.write_in(CELLS, &cells)?;
-    write_sweep(&folder, sweep)?;
-    folder.finish(&[], &[])?;
+    write_sweep_and_finish(folder, &args.out, sweep)?;
     println!(
         "Wrote {}/{{sweep.csv, sweep-replications.csv, sweep.json, sweep-*.png}}",
         args.out.display()
@@ -283,7 +285,24 @@ fn found_cells(dirs: &[PathBuf]) -> Vec<Found> {
     found
 }
 
-fn write_sweep(folder: &Folder, sweep: SweepResults) -> Result<SweepResults> {
+/// Writes the sweep's files and marks the folder complete, removing any
+/// `sweep-*.png` this sweep did not draw (a chart of a figure an earlier
+/// sweep into the folder had, before `--force`), so the folder holds only
+/// this sweep's charts.
+fn write_sweep_and_finish(folder: Folder, dir: &Path, sweep: SweepResults) -> Result<SweepResults> {
+    let (sweep, written) = write_sweep(&folder, sweep)?;
+    let charts: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("sweep-") && n.ends_with(".png"))
+        .collect();
+    let known: Vec<&str> = charts.iter().map(String::as_str).collect();
+    let written: Vec<&str> = written.iter().map(String::as_str).collect();
+    folder.finish(&known, &written)?;
+    Ok(sweep)
+}
+
+fn write_sweep(folder: &Folder, sweep: SweepResults) -> Result<(SweepResults, Vec<String>)> {
     // Charts come from sweep.json's content alone, so a merge draws the same ones.
     let charts = retrysim_plot::render_sweep(&sweep)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -296,5 +315,5 @@ fn write_sweep(folder: &Folder, sweep: SweepResults) -> Result<SweepResults> {
     ];
     files.extend(charts.into_iter().map(|c| (c.name, c.png)));
     folder.write(&files)?;
-    Ok(sweep)
+    Ok((sweep, files.into_iter().map(|f| f.0).collect()))
 }
