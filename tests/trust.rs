@@ -702,12 +702,22 @@ fn regression_13_6_every_integer_field_at_its_maximum_validates_or_is_refused() 
                     );
                     assert!(!text(&o.stderr).contains("panicked"), "{pointer}={max}");
                 }
-                Some(2) => assert!(
-                    said.contains(refusal)
-                        || said.contains("expected a whole number from 0 to 4294967295")
-                        || said.contains("over the limit"),
-                    "{pointer}={max}: {said}"
-                ),
+                // A refusal names the field (its last part at least, or
+                // the fuller path given) and says what was wrong.
+                Some(2) => {
+                    let field = pointer.rsplit('/').next().unwrap();
+                    assert!(
+                        said.contains(field) && (refusal.is_empty() || said.contains(refusal)),
+                        "{pointer}={max} is refused without naming {field:?} / {refusal:?}: {said}"
+                    );
+                    assert!(
+                        said.contains("expected a whole number")
+                            || said.contains("at most")
+                            || said.contains("over the limit")
+                            || said.contains("must be"),
+                        "{pointer}={max} is refused without saying why: {said}"
+                    );
+                }
                 other => panic!("{pointer}={max}: exit {other:?}: {said}"),
             }
         }

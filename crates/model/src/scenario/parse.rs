@@ -101,7 +101,8 @@ pub(crate) fn objects_written_as_objects(
 /// serde buffers the fields of an object with a `kind` (an internally tagged
 /// enum) before reading them, so a wrong value inside one is reported at the
 /// object: `workload` for `workload.rate`. When the message names the
-/// offending value ("invalid type: integer `80`, …") and exactly one value
+/// offending value ("invalid type: integer `80`, …", "invalid value:
+/// integer `4294967296`, expected a whole number …") and exactly one value
 /// inside the object at `path` is that value, its path is the better one.
 pub(crate) fn deeper_path(
     written: &serde_json::Value,
@@ -138,7 +139,8 @@ pub(crate) fn deeper_path(
         }
     }
     let want = message
-        .strip_prefix("invalid type: ")?
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))?
         .split(", expected")
         .next()?;
     if want == "map" || want == "sequence" {
