@@ -154,3 +154,35 @@ fn a_priced_sweep_draws_the_cost_per_success() {
     assert!(plain.join("sweep-success_rate.png").exists());
     assert!(!plain.join("sweep-cost_per_success.png").exists());
 }
+
+#[test]
+fn regression_a_sweep_without_a_trigger_charts_no_recovery() {
+    let tmp = tempfile::tempdir().unwrap();
+    let untriggered = tiny_edited(tmp.path(), "untriggered", |s| {
+        s["metrics"].as_object_mut().unwrap().remove("trigger");
+    });
+    let out = tmp.path().join("sweep");
+    let o = retrysim(&[
+        "sweep",
+        &untriggered,
+        "--set",
+        "service.limiter.rate=500,650",
+        "-r",
+        "2",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(out.join("sweep-success_rate.png").exists());
+    for recovery in ["sweep-error_recovery_s.png", "sweep-user_recovery_s.png"] {
+        assert!(
+            !out.join(recovery).exists(),
+            "{recovery} drawn without a trigger"
+        );
+    }
+    // Redrawn from sweep.json, the same charts.
+    let o = retrysim(&["plot", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!out.join("sweep-user_recovery_s.png").exists());
+}

@@ -74,7 +74,10 @@ fn loader_and_short_runs_never_panic() {
     assert!(invalid > cases / 10, "{invalid} of {cases} invalid");
     assert!(ran > cases / 10, "{ran} of {cases} simulated");
     // And the estimate's refusal path (22 of the first 400 cases).
-    assert!(refused > cases / 100, "{refused} of {cases} refused by the estimate");
+    assert!(
+        refused > cases / 100,
+        "{refused} of {cases} refused by the estimate"
+    );
 }
 
 #[test]

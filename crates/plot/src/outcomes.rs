@@ -154,6 +154,8 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 .disable_y_mesh()
                 .light_line_style(WHITE)
                 .label_style(label_font())
+                // Few ticks: a narrow panel's labels must not touch.
+                .x_labels(5)
                 .x_label_formatter(&tick)
                 .y_labels(n)
                 .y_label_formatter(&|v| match v {

@@ -142,8 +142,13 @@ pub fn render_sweep(sweep: &SweepResults) -> Result<Vec<Chart>, PlotError> {
     let mut out = Vec::new();
     for (key, caption, scale) in FIGURES {
         // A recovery no policy reached in any cell is still a finding: its
-        // chart says "never" throughout.
-        let present = missing(key) == "never"
+        // chart says "never" throughout. Without a trigger there is no
+        // recovery to chart (as in a run's outcomes.png).
+        let recovery = missing(key) == "never";
+        if recovery && !sweep.triggered {
+            continue;
+        }
+        let present = recovery
             || (0..s.cells.len())
                 .any(|c| (0..s.policies.len()).any(|p| figure(&s, c, p, key).0.is_some()));
         // Without triggers recovery after the end is recovery itself.
@@ -225,6 +230,8 @@ fn bars(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, Pl
             * scale
             // Headroom for the value labels and the legend above the bars.
             * (1.15 + 0.07 * np as f64);
+        // An outline for a missing value stands a little above the highest
+        // bar (the headroom above is the labels' and the legend's).
         let y_max = if y_max > 0.0 { y_max } else { 1.0 };
         let mut chart = ChartBuilder::on(&root)
             .margin(20)
@@ -284,15 +291,17 @@ fn bars(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>, Pl
                         }
                         ci.map_or(m, |(_, hi)| (hi * scale).max(m))
                     }
-                    // No bar: an outline on the axis, so the gap is seen.
+                    // No bar: an empty outline taller than every bar (off
+                    // the scale, not short), labelled at its top.
                     None => {
+                        let top = y_max / (1.15 + 0.07 * np as f64) * 1.08;
                         chart
                             .draw_series(std::iter::once(Rectangle::new(
-                                [(x0, 0.0), (x1, y_max * 0.02)],
+                                [(x0, 0.0), (x1, top)],
                                 c.stroke_width(2),
                             )))
                             .map_err(&e)?;
-                        y_max * 0.02
+                        top
                     }
                 };
                 chart
@@ -457,10 +466,15 @@ fn heatmap(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>,
         let root = root
             .titled(
                 &if key == Metric::Metastable {
-                    format!("{} — {caption}; darker = more runs", s.scenario)
+                    // The cells count runs, so the caption's "(%)" goes.
+                    format!(
+                        "{} — {}; darker = more runs; {px} × {py}",
+                        s.scenario,
+                        caption.trim_end_matches(" (%)")
+                    )
                 } else {
                     format!(
-                        "{} — {caption}, mean ± 95 % CI; darker = higher",
+                        "{} — {caption}, mean ± 95 % CI; darker = higher; {px} × {py}",
                         s.scenario
                     )
                 },
@@ -495,8 +509,9 @@ fn heatmap(s: &Sweep, key: Metric, caption: &str, scale: f64) -> Result<Vec<u8>,
             chart
                 .configure_mesh()
                 .disable_mesh()
-                .x_desc(axis_name(px))
-                .y_desc(axis_name(py))
+                // Panels are narrow: words on the axes, paths in the title.
+                .x_desc(axis_words(px))
+                .y_desc(axis_words(py))
                 .label_style(label_font())
                 .axis_desc_style(label_font())
                 .x_labels(xs.len() + 1)

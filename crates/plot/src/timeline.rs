@@ -53,7 +53,8 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
             .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(&e)?;
-        if r.triggers.is_empty() {
+        // Without a trigger there is no moment to mark, nor recovery.
+        if r.triggered && r.triggers.is_empty() {
             chart
                 .draw_series(LineSeries::new(
                     vec![(r.trigger_s, 0.0), (r.trigger_s, y_max)],
@@ -127,7 +128,11 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
         // Lower panel: share of attempts that failed, with recovery marks.
         let mut chart = ChartBuilder::on(&lower)
             .caption(
-                "share of attempts sent that failed (429, 503, timeout, …); ▮ marks each policy's error recovery",
+                if r.triggered {
+                    "share of attempts sent that failed (429, 503, timeout, …); ▮ marks each policy's error recovery"
+                } else {
+                    "share of attempts sent that failed (429, 503, timeout, …)"
+                },
                 caption_font(),
             )
             .margin(12)
@@ -160,7 +165,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                 label_font(),
             )))
             .map_err(&e)?;
-        if r.triggers.is_empty() {
+        if r.triggered && r.triggers.is_empty() {
             chart
                 .draw_series(LineSeries::new(
                     vec![(r.trigger_s, 0.0), (r.trigger_s, 100.0)],
@@ -190,7 +195,11 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                     ))
                     .map_err(&e)?;
             }
-            if let Some(rec) = p.figure(Metric::ErrorRecoveryS).mean {
+            if let Some(rec) = p
+                .figure(Metric::ErrorRecoveryS)
+                .mean
+                .filter(|_| r.triggered)
+            {
                 let x = r.trigger_s + rec;
                 // A short bar standing on the axis where the policy recovered.
                 chart

@@ -290,6 +290,20 @@ pub struct SweepResults {
     pub axes: Vec<Axis>,
     /// Every cell, in grid order.
     pub cells: Vec<SweepCell>,
+    /// Whether the cells name a trigger (`metrics.trigger` or `triggers`):
+    /// without one, recovery has no moment to count from and is not
+    /// charted. Written only when false, so triggered sweeps' files are as
+    /// they were.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub triggered: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// A cell result found on disk: where, and what it holds.
@@ -383,6 +397,7 @@ impl SweepResults {
             replications: manifest.replications,
             axes: manifest.axes.clone(),
             cells,
+            triggered: expected.iter().any(|p| p.scenario.spec().names_a_trigger()),
         })
     }
 
