@@ -25,11 +25,13 @@ pub enum Command {
     /// Run a scenario: every policy, every replication; write the results.
     ///
     /// Writes OUT/summary.json (every figure with its 95 % CI), OUT/summary.md
-    /// (tables a person reads), OUT/timeseries.csv (one row per policy × bin,
-    /// mean over replications), OUT/latency.csv (latency CDF per policy) and
-    /// the charts OUT/timeline.png, outcomes.png, latency_cdf.png,
-    /// attempts.png (and cost.png when priced), then prints the headline
-    /// table.
+    /// (tables a person reads), OUT/summary.csv and OUT/replications.csv
+    /// (every figure, and every replication's value, one row each: for pandas
+    /// or R), OUT/timeseries.csv (one row per policy × bin, mean over
+    /// replications), OUT/latency.csv (latency CDF per policy) and the charts
+    /// OUT/timeline.png, outcomes.png, latency_cdf.png, attempts.png (and
+    /// cost.png when priced; tiers.png, services.png and services.csv for a
+    /// call graph), then prints the headline table.
     Run(RunArgs),
     /// Check scenario files without running them.
     ///

@@ -983,9 +983,16 @@ fn capacity_drop_grid_finds_where_the_service_stops_recovering() {
         out.contains("runs metastable at the end of the load"),
         "{out}"
     );
-    let row = out
-        .lines()
-        .find(|l| l.starts_with("triggers[0].capacity=0.3, triggers[0].duration=20"))
+    // The cell's name wraps within its column: its values stand on the
+    // row's first line.
+    let lines: Vec<&str> = out.lines().collect();
+    let row = lines
+        .windows(2)
+        .find(|w| {
+            w[0].starts_with("triggers[0].capacity=0.3,")
+                && w[1].starts_with("triggers[0].duration=20")
+        })
+        .map(|w| w[0].trim_start_matches("triggers[0].capacity=0.3,"))
         .unwrap_or_else(|| panic!("{out}"));
     let cells: Vec<&str> = row
         .split("  ")
@@ -993,7 +1000,7 @@ fn capacity_drop_grid_finds_where_the_service_stops_recovering() {
         .filter(|c| !c.is_empty())
         .collect();
     assert_eq!(
-        cells[1..],
+        cells,
         ["1 of 1 runs", "1 of 1 runs", "0 of 1 runs"],
         "{out}"
     );
@@ -1229,5 +1236,25 @@ fn regression_no_trigger_means_no_recovery_columns() {
     assert!(
         untriggered_h < triggered_h,
         "{untriggered_h} vs {triggered_h}"
+    );
+}
+
+#[test]
+fn regression_check_on_a_scenario_file_says_to_run_it() {
+    let o = retrysim(&["check", "scenarios/double11-spike.json"]);
+    refused(
+        &o,
+        "this is a scenario, not a claim: run it with `retrysim run",
+    );
+    // A broken claim file gives its location once, in front.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("bad-claim.json");
+    std::fs::write(&f, r#"{"id": "x", "claim": "c", "bogus": 1}"#).unwrap();
+    let o = retrysim(&["check", f.to_str().unwrap()]);
+    refused(&o, "bad-claim.json:1:");
+    assert!(
+        !text(&o.stderr).contains(" at line "),
+        "{}",
+        text(&o.stderr)
     );
 }

@@ -73,24 +73,32 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Why wall-clock figures of a timed run may mean little.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Doubt {
+    /// Other work shared the cores.
+    Busy,
+    /// Too short for the process clock (10 ms ticks) to judge.
+    TooShort,
+}
+
 /// Warns when `cpu` seconds of work on `threads` threads took noticeably
 /// more than `cpu / threads` of wall time: other work shared the cores, and
 /// wall-clock figures (a speed-up above all) mean little.
-fn busy_warning(what: &str, cpu: f64, wall: f64, threads: usize) -> bool {
+fn busy_warning(what: &str, cpu: f64, wall: f64, threads: usize) -> Option<Doubt> {
     if wall < 0.5 {
-        // The process clock ticks every 10 ms: too short to judge.
         println!("note: {what} took {wall:.2} s, too short to tell whether the machine was busy");
-        return true;
+        return Some(Doubt::TooShort);
     }
     let share = cpu / (wall * threads as f64);
-    let busy = share < 0.9;
-    if busy {
+    if share < 0.9 {
         println!(
             "note: {what} got {:.0} % of {threads} core(s) — the machine was busy; CPU-time figures stand, wall-clock ones do not",
             100.0 * share
         );
+        return Some(Doubt::Busy);
     }
-    busy
+    None
 }
 
 /// CPU time this thread has used, in seconds (Linux; `None` elsewhere).
@@ -146,14 +154,19 @@ fn scaling(s: &retrysim_model::Scenario) -> Result<()> {
     let reps = s.replications();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut times = Vec::new();
-    let mut busy = false;
+    let mut doubt: Option<Doubt> = None;
     for threads in [1, cores] {
         let pool = crate::commands::thread_pool(Some(threads))?;
         let (t, c) = (Instant::now(), process_cpu_s());
         let summary = pool.install(|| retrysim_experiment::run(s, &|| ()));
         let secs = t.elapsed().as_secs_f64();
         if let (Some(a), Some(b)) = (c, process_cpu_s()) {
-            busy |= busy_warning(&format!("the {threads}-thread run"), b - a, secs, threads);
+            // A busy machine outweighs a short run.
+            match busy_warning(&format!("the {threads}-thread run"), b - a, secs, threads) {
+                Some(Doubt::Busy) => doubt = Some(Doubt::Busy),
+                Some(Doubt::TooShort) if doubt.is_none() => doubt = Some(Doubt::TooShort),
+                _ => {}
+            }
         }
         let attempts: f64 = summary
             .policies
@@ -169,30 +182,34 @@ fn scaling(s: &retrysim_model::Scenario) -> Result<()> {
         );
         times.push(secs);
     }
-    println!("{}", speedup_line(cores, times[0] / times[1], busy));
+    println!("{}", speedup_line(cores, times[0] / times[1], doubt));
     Ok(())
 }
 
-/// The speed-up verdict: a busy machine makes it meaningless, and below 1×
-/// (more threads, slower) something else was competing or the work was too
-/// small to share, which the reader should be told rather than left to
-/// believe.
-fn speedup_line(cores: usize, speedup: f64, busy: bool) -> String {
+/// The speed-up verdict: a busy machine or too short a run makes it
+/// meaningless, and below 1× (more threads, slower) something else was
+/// competing or the work was too small to share, which the reader should be
+/// told rather than left to believe.
+fn speedup_line(cores: usize, speedup: f64, doubt: Option<Doubt>) -> String {
     let cores = if cores == 1 {
         "1 core".to_string()
     } else {
         format!("{cores} cores")
     };
-    if busy {
-        format!("speed-up on {cores}: {speedup:.2}× (not meaningful: the machine was busy)")
-    } else if cores != "1 core" && speedup < 1.0 {
-        format!(
+    match doubt {
+        Some(Doubt::Busy) => {
+            format!("speed-up on {cores}: {speedup:.2}× (not meaningful: the machine was busy)")
+        }
+        Some(Doubt::TooShort) => format!(
+            "speed-up on {cores}: {speedup:.2}× (not meaningful: the runs were too short to time; \
+             give more with --replications)"
+        ),
+        None if cores != "1 core" && speedup < 1.0 => format!(
             "speed-up on {cores}: {speedup:.2}× — slower with more threads: another process \
              took the cores during the run, or there are too few replications × policies to \
-             share (give more with -r); re-run on an idle machine before trusting it"
-        )
-    } else {
-        format!("speed-up on {cores}: {speedup:.2}×")
+             share (give more with --replications); re-run on an idle machine before trusting it"
+        ),
+        None => format!("speed-up on {cores}: {speedup:.2}×"),
     }
 }
 
@@ -213,14 +230,21 @@ fn peak_rss_kib() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::speedup_line;
+    use super::{Doubt, speedup_line};
 
     #[test]
     fn a_speed_up_below_one_is_never_printed_bare() {
-        assert!(speedup_line(2, 0.91, false).contains("slower with more threads"));
-        assert!(speedup_line(2, 0.91, true).contains("not meaningful"));
-        assert_eq!(speedup_line(2, 1.9, false), "speed-up on 2 cores: 1.90×");
+        assert!(speedup_line(2, 0.91, None).contains("slower with more threads"));
+        assert!(speedup_line(2, 0.91, Some(Doubt::Busy)).contains("machine was busy"));
+        assert_eq!(speedup_line(2, 1.9, None), "speed-up on 2 cores: 1.90×");
         // One core: 1 thread against 1 thread says nothing either way.
-        assert_eq!(speedup_line(1, 0.98, false), "speed-up on 1 core: 0.98×");
+        assert_eq!(speedup_line(1, 0.98, None), "speed-up on 1 core: 0.98×");
+    }
+
+    #[test]
+    fn regression_a_short_run_is_not_called_busy() {
+        let line = speedup_line(2, 1.2, Some(Doubt::TooShort));
+        assert!(line.contains("too short to time"), "{line}");
+        assert!(!line.contains("busy"), "{line}");
     }
 }

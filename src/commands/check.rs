@@ -46,15 +46,34 @@ fn load_claim(path: &Path) -> Result<ClaimSpec> {
     let text = scenario_file::read_text(path, "claim")?;
     let mut de = serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        if is_scenario_file(&text) {
+            return anyhow::anyhow!(
+                "{}: this is a scenario, not a claim: run it with `retrysim run {}` \
+                 (claim files are in scenarios/claims/)",
+                path.display(),
+                path.display()
+            );
+        }
         let at = e.path().to_string();
         let inner = e.into_inner();
+        // The location is given once, in front.
+        let message = inner.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m);
         anyhow::anyhow!(
-            "{}:{}:{}: {at}: {inner}",
+            "{}:{}:{}: {at}: {message}",
             path.display(),
             inner.line(),
             inner.column()
         )
     })
+}
+
+/// Whether `text` is a scenario: an object with `workload` and `policies`.
+fn is_scenario_file(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .is_ok_and(|v| v.get("workload").is_some() && v.get("policies").is_some())
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
@@ -101,10 +120,14 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     for (path, scenario) in &scenarios {
         if !args.quiet && !std::io::stderr().is_terminal() {
             eprintln!(
-                "running {} ({} policies × {} replications)",
+                "running {} ({} × {})",
                 scenario.name(),
-                scenario.policies().len(),
-                scenario.replications()
+                super::counted(scenario.policies().len(), "policy", "policies"),
+                super::counted(
+                    scenario.replications() as usize,
+                    "replication",
+                    "replications"
+                )
             );
         }
         let total = scenario.policies().len() as u64 * scenario.replications() as u64;

@@ -23,6 +23,15 @@ pub fn parse_threads(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+/// `1 policy`, `8 policies`: a count with its noun.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// A figure named as data files name it (`--figure user_recovery_s`).
 pub fn parse_figure(s: &str) -> Result<retrysim_model::Metric, String> {
     retrysim::metric_named(s).map_err(|e| e.to_string())

@@ -57,20 +57,28 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         total,
         "runs",
         format!(
-            "{}: {} policies × {} replications",
+            "{}: {} × {}",
             scenario.name(),
-            scenario.policies().len(),
-            scenario.replications()
+            super::counted(scenario.policies().len(), "policy", "policies"),
+            super::counted(
+                scenario.replications() as usize,
+                "replication",
+                "replications"
+            )
         ),
         args.quiet,
     );
     if !args.quiet && !std::io::stderr().is_terminal() {
         // No progress bar off a terminal: say once what is running.
         eprintln!(
-            "running {}: {} policies × {} replications on {} threads",
+            "running {}: {} × {} on {} threads",
             scenario.name(),
-            scenario.policies().len(),
-            scenario.replications(),
+            super::counted(scenario.policies().len(), "policy", "policies"),
+            super::counted(
+                scenario.replications() as usize,
+                "replication",
+                "replications"
+            ),
             pool.current_num_threads()
         );
     }
@@ -138,7 +146,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             write!(stdout, "\nPriority classes:\n\n{t}")?;
         }
         if let Some(cost) = report::markdown::cost_table(&summary) {
-            write!(stdout, "\nCost per replication:\n\n{cost}")?;
+            write!(
+                stdout,
+                "\nCost per replication (wasted: every billed attempt that delivered no \
+                 success, retried or not; a timed-out attempt is billed too):\n\n{cost}"
+            )?;
         }
         writeln!(
             stdout,

@@ -131,14 +131,18 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
             format!("; {}", redo.join("; "))
         };
         eprintln!(
-            "{}: {} cells ({} already complete{redo}), {} policies × {} replications each",
+            "{}: {} ({} already complete{redo}), {} × {} each",
             man.scenario,
-            plan.cells.len(),
+            super::counted(plan.cells.len(), "cell", "cells"),
             count(Some(Verdict::Complete)),
-            plan.cells
-                .first()
-                .map_or(0, |c| c.scenario.policies().len()),
-            man.replications
+            super::counted(
+                plan.cells
+                    .first()
+                    .map_or(0, |c| c.scenario.policies().len()),
+                "policy",
+                "policies"
+            ),
+            super::counted(man.replications as usize, "replication", "replications")
         );
     }
     let bar = crate::progress::bar(todo.len() as u64, "cells", man.scenario.clone(), args.quiet);

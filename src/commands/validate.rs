@@ -32,11 +32,11 @@ pub fn run(files: &[PathBuf], limits: LimitArgs) -> Result<ExitCode> {
         });
         match checked {
             Ok((s, sweep, estimate)) => println!(
-                "ok: {} ({}: {} policies, {} replications{sweep}; {})",
+                "ok: {} ({}: {}, {}{sweep}; {})",
                 f.display(),
                 s.name(),
-                s.policies().len(),
-                s.replications(),
+                super::counted(s.policies().len(), "policy", "policies"),
+                super::counted(s.replications() as usize, "replication", "replications"),
                 estimate
             ),
             Err(e) => {

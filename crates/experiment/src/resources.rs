@@ -185,7 +185,7 @@ pub fn chunk_len(footprint: &Footprint, threads: usize, tasks: usize) -> usize {
 pub enum TooBig {
     /// It may need more memory than allowed.
     #[error(
-        "this run may need about {} of memory, over the limit of {}: the largest share is {what} ({detail}), set by {fields}. Lower those, run fewer threads (-j), or raise the limit with --max-memory",
+        "this run may need up to {} of memory, over the limit of {}: the largest share is {what} ({detail}), set by {fields}. The figure is a worst-case bound (as many requests alive at once as their timeouts and backoffs allow), and runs often use several times less: lower those, run fewer threads (-j), or, if the machine has the memory, raise the limit with --max-memory",
         human_bytes(*estimate), human_bytes(*limit)
     )]
     Memory {
@@ -238,7 +238,7 @@ impl fmt::Display for Estimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "memory about {} ({} per replication × {} at once), up to {:.3e} attempts",
+            "memory at most {} (a worst-case bound: {} per replication × {} at once), up to {:.3e} attempts",
             human_bytes(self.memory()),
             human_bytes(self.footprint.run_bytes()),
             self.threads,

@@ -9,6 +9,12 @@ use crate::stats::Stat;
 /// that a small interval never reads as `± 0.0`.
 fn pm(mean: f64, half: Option<f64>, decimals: usize, unit: &str) -> String {
     match half {
+        // Too small to show in three more decimals: say how small, at the
+        // figure's own precision (`$0.0020 ± <0.0001`, not `± 0.0000000`).
+        Some(h) if h > 0.0 && h < 0.5 * 10f64.powi(-((decimals + 3) as i32)) => {
+            let step = 10f64.powi(-(decimals as i32));
+            format!("{mean:.decimals$} ± <{step:.decimals$}{unit}")
+        }
         Some(h) if h > 0.0 => {
             let needed = (-h.log10()).ceil().max(0.0) as usize;
             let d = needed.clamp(decimals, decimals + 3);
@@ -83,5 +89,29 @@ pub fn dollars(s: &Stat) -> String {
             format!("${}", pm(m, s.half_width(), d, ""))
         }
         None => "–".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(mean: f64, half: f64) -> Stat {
+        Stat {
+            mean: Some(mean),
+            ci95: Some([mean - half, mean + half]),
+            n: 3,
+            of: 3,
+        }
+    }
+
+    #[test]
+    fn a_half_width_gets_the_digits_it_needs_and_no_more() {
+        assert_eq!(number(&stat(2.397, 0.007), 2), "2.397 ± 0.007");
+        assert_eq!(number(&stat(1.0, 0.0), 2), "1.00 ± 0");
+        // Beyond three more decimals it would print zeros: it says how small.
+        assert_eq!(number(&stat(1.0009, 0.000_000_4), 2), "1.00 ± <0.01");
+        assert_eq!(dollars(&stat(0.002, 1e-9)), "$0.0020 ± <0.0001");
+        assert_eq!(percent(&stat(0.7631, 0.0006)), "76.31 ± 0.06 %");
     }
 }

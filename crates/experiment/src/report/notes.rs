@@ -14,6 +14,7 @@ pub fn policy_notes(summary: &Summary) -> Vec<String> {
     let specs = &summary.scenario.policies;
     for (spec, result) in specs.iter().zip(&summary.policies) {
         notes.extend(idle_guards(spec, result, summary.scenario.replications));
+        notes.extend(fewer_attempts_than_requests(spec, result));
     }
     let whole_seconds = summary
         .scenario
@@ -101,6 +102,21 @@ fn idle_guards(spec: &PolicySpec, result: &PolicySummary, replications: u32) -> 
         ));
     }
     notes
+}
+
+/// "p sent fewer attempts than requests": a guard that fails requests
+/// before their first attempt (an open breaker, throttling, a money guard)
+/// makes attempts per request fall below 1, which reads as a mistake
+/// unless said.
+fn fewer_attempts_than_requests(spec: &PolicySpec, result: &PolicySummary) -> Option<String> {
+    let amp = result.get(Metric::Amplification).mean?;
+    (amp < 1.0).then(|| {
+        format!(
+            "{}: {amp:.2} attempts per request, fewer than one: requests its guards failed \
+             before their first attempt sent none.",
+            spec.name
+        )
+    })
 }
 
 /// "b gave the same figures as a …" for each policy whose every figure
