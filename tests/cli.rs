@@ -1171,6 +1171,19 @@ fn regression_errors_name_the_field_the_author_wrote() {
         assert!(!wrote);
         assert!(err.contains(want), "wanted {want:?} in: {err}");
         assert!(!err.contains("metrics.trigger"), "{err}");
+        // A value inside an object with a `kind` is placed at the value,
+        // not at the end of the object serde blames.
+        for value in [r#""rate": 80"#, r#""base": "1s""#] {
+            if let Some(at) = scenario.find(value) {
+                let start = at + value.find(": ").unwrap() + 2;
+                let line = scenario[..start].matches('\n').count() + 1;
+                let column = start - scenario[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                assert!(
+                    err.contains(&format!(":{line}:{column}: ")),
+                    "{line}:{column} in {err}"
+                );
+            }
+        }
     }
     // A claim file given where a scenario belongs.
     let claim = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/claims/s0-1.json");
@@ -1194,6 +1207,17 @@ fn regression_errors_name_the_field_the_author_wrote() {
         &o,
         "sweep cell service.limiter.rate=\"abc\": service.limiter.rate: invalid type",
     );
+    // Inside an object with a `kind`, the field itself is named.
+    let o = retrysim(&[
+        "sweep",
+        &tiny(),
+        "--set",
+        "policies[1].backoff.base=abc",
+        "-q",
+        "-o",
+        tmp.path().join("s2").to_str().unwrap(),
+    ]);
+    refused(&o, ": policies[1].backoff.base: invalid type: string \"abc\"");
 }
 
 /// Without a trigger the headline printed recovery columns measured from

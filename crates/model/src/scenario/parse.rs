@@ -23,10 +23,17 @@ pub(crate) fn parse(text: &str) -> Result<ScenarioSpec, ScenarioError> {
     let spec: ScenarioSpec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let mut path = display_path(e.path());
         let inner = e.into_inner();
-        let (line, column) = (inner.line(), inner.column());
+        let (mut line, mut column) = (inner.line(), inner.column());
         let message = strip_position(&inner.to_string());
-        if let Ok(written) = serde_json::from_str::<serde_json::Value>(text) {
-            path = deeper_path(&written, &path, &message).unwrap_or(path);
+        if let Ok(written) = serde_json::from_str::<serde_json::Value>(text)
+            && let Some(deeper) = deeper_path(&written, &path, &message)
+        {
+            // serde placed the error at the end of the enclosing object;
+            // the value itself is the better place.
+            if let Some((l, c)) = value_position(text, line, column, &deeper, &message) {
+                (line, column) = (l, c);
+            }
+            path = deeper;
         }
         match inner.classify() {
             serde_json::error::Category::Data => ScenarioError::Schema {
@@ -157,6 +164,59 @@ pub(crate) fn deeper_path(
     let mut found = Vec::new();
     find(at, path, want, &mut found);
     (found.len() == 1).then(|| found.remove(0))
+}
+
+/// Where the value of field `path` (its last key) starts, searching back
+/// from serde's position (`line`:`column`, the end of the enclosing
+/// object) for `"key":` followed by the value the message names; `None`
+/// when it is not found as written.
+fn value_position(
+    text: &str,
+    line: usize,
+    column: usize,
+    path: &str,
+    message: &str,
+) -> Option<(usize, usize)> {
+    let key = path.rsplit('.').next()?;
+    if key.ends_with(']') {
+        return None;
+    }
+    // The value as the message quotes it: integer `80`, string "1s".
+    let described = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))?
+        .split(", expected")
+        .next()?;
+    let written = if let Some(s) = described.strip_prefix("string ") {
+        s.to_string()
+    } else {
+        described.split('`').nth(1)?.to_string()
+    };
+    // Byte offset of serde's position.
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let end = text[line_start..]
+        .char_indices()
+        .nth(column)
+        .map_or(text.len(), |(i, _)| line_start + i);
+    let needle = format!("\"{key}\"");
+    let at = text[..end].rfind(&needle)? + needle.len();
+    let rest = text[at..].trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start();
+    if !rest.starts_with(&written) {
+        return None;
+    }
+    let offset = text.len() - rest.len();
+    let before = &text[..offset];
+    let l = before.matches('\n').count() + 1;
+    let c = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    Some((l, c))
 }
 
 /// For "unknown field `x`, expected one of `a`, `b`": the known field it
