@@ -1217,7 +1217,10 @@ fn regression_errors_name_the_field_the_author_wrote() {
         "-o",
         tmp.path().join("s2").to_str().unwrap(),
     ]);
-    refused(&o, ": policies[1].backoff.base: invalid type: string \"abc\"");
+    refused(
+        &o,
+        ": policies[1].backoff.base: invalid type: string \"abc\"",
+    );
 }
 
 /// Without a trigger the headline printed recovery columns measured from

@@ -13,13 +13,14 @@ use crate::{PlotError, Results};
 const NAME: &str = "outcomes.png";
 
 /// One panel: the figure, its caption, the scale to display units, how a
-/// value is written (the reports' own cells, so chart and table agree),
+/// value is written (the reports' own cells, so chart and table agree; it
+/// is given the recovery bin),
 /// which way is better, and the largest value it can take (shares).
 struct Panel {
     key: Metric,
     caption: &'static str,
     scale: f64,
-    cell: fn(&Stat) -> String,
+    cell: fn(&Stat, f64) -> String,
     better: &'static str,
     bound: Option<f64>,
 }
@@ -28,7 +29,7 @@ const fn panel(
     key: Metric,
     caption: &'static str,
     scale: f64,
-    cell: fn(&Stat) -> String,
+    cell: fn(&Stat, f64) -> String,
     better: &'static str,
 ) -> Panel {
     Panel {
@@ -41,9 +42,18 @@ const fn panel(
     }
 }
 
-/// Attempts per request: `2.40 ± 0.01 ×`.
-fn times(s: &Stat) -> String {
+/// Attempts per request: `2.40 ± 0.01 ×` (the second argument, the
+/// recovery bin, is for recovery cells).
+fn times(s: &Stat, _: f64) -> String {
     format!("{} ×", cell::number(s, 2))
+}
+
+fn percent(s: &Stat, _: f64) -> String {
+    cell::percent(s)
+}
+
+fn percentile(s: &Stat, _: f64) -> String {
+    cell::percentile(s)
 }
 
 /// The panels. Without a trigger the two recovery panels are left out:
@@ -55,7 +65,7 @@ fn panels(priced: bool, triggered: bool) -> Vec<Panel> {
             Metric::SuccessRate,
             "success rate (%)",
             100.0,
-            cell::percent,
+            percent,
             "higher is better",
         )
     }];
@@ -64,14 +74,14 @@ fn panels(priced: bool, triggered: bool) -> Vec<Panel> {
             Metric::ErrorRecoveryS,
             "error recovery after the trigger (s)",
             1.0,
-            cell::recovery,
+            cell::recovery_in,
             "sooner is better",
         ));
         v.push(panel(
             Metric::UserRecoveryS,
             "user recovery after the trigger (s)",
             1.0,
-            cell::recovery,
+            cell::recovery_in,
             "sooner is better",
         ));
     }
@@ -86,7 +96,7 @@ fn panels(priced: bool, triggered: bool) -> Vec<Panel> {
         Metric::LatencyP99S,
         "p99 latency of successes (s)",
         1.0,
-        cell::percentile,
+        percentile,
         "lower is better",
     ));
     if priced {
@@ -94,7 +104,7 @@ fn panels(priced: bool, triggered: bool) -> Vec<Panel> {
             Metric::RetryOverhead,
             "billed waste ÷ useful cost (%), retried or not",
             100.0,
-            cell::percent,
+            percent,
             "lower is better",
         ));
     }
@@ -103,7 +113,7 @@ fn panels(priced: bool, triggered: bool) -> Vec<Panel> {
             Metric::LatencyP50S,
             "p50 latency of successes (s)",
             1.0,
-            cell::percentile,
+            percentile,
             "lower is better",
         ));
     }
@@ -202,7 +212,7 @@ pub fn render(r: &Results) -> Result<Vec<u8>, PlotError> {
                     end.0 = end.0.max(b);
                 }
                 area.draw(&Text::new(
-                    (p.cell)(f),
+                    (p.cell)(f, r.bin_s),
                     (end.0 + 8, end.1),
                     label_font().pos(plotters::style::text_anchor::Pos::new(
                         plotters::style::text_anchor::HPos::Left,
@@ -240,6 +250,6 @@ mod tests {
             of: 3,
         };
         let recovery = &panels(false, true)[1];
-        assert_eq!((recovery.cell)(&never), "never (0/3)");
+        assert_eq!((recovery.cell)(&never, 1.0), "never (0/3)");
     }
 }

@@ -75,6 +75,20 @@ pub fn recovery(s: &Stat) -> String {
     }
 }
 
+/// A recovery time measured on bins of `bin_s` seconds, as [`recovery`]
+/// writes it, except that when every replication recovered in the same bin
+/// (an interval of zero) it says `± <bin`: the spread is hidden by the
+/// bins, as a percentile's is by its histogram bucket.
+pub fn recovery_in(s: &Stat, bin_s: f64) -> String {
+    match (s.mean, s.half_width()) {
+        (Some(m), Some(h)) if h == 0.0 && s.n == s.of && bin_s > 0.0 => {
+            let d = if m.abs() < 10.0 { 3 } else { 1 };
+            format!("{m:.d$} ± <{bin_s} s")
+        }
+        _ => recovery(s),
+    }
+}
+
 /// Dollars: `$12.34 ± 0.56`.
 pub fn dollars(s: &Stat) -> String {
     match s.mean {
@@ -113,5 +127,19 @@ mod tests {
         assert_eq!(number(&stat(1.0009, 0.000_000_4), 2), "1.00 ± <0.01");
         assert_eq!(dollars(&stat(0.002, 1e-9)), "$0.0020 ± <0.0001");
         assert_eq!(percent(&stat(0.7631, 0.0006)), "76.31 ± 0.06 %");
+    }
+
+    #[test]
+    fn a_recovery_in_one_bin_says_the_bin_hides_its_spread() {
+        assert_eq!(recovery_in(&stat(22.0, 0.0), 1.0), "22.0 ± <1 s");
+        assert_eq!(recovery_in(&stat(4.0, 0.0), 0.5), "4.000 ± <0.5 s");
+        assert_eq!(recovery_in(&stat(31.7, 1.4), 1.0), "31.7 ± 1.4 s");
+        let never = Stat {
+            mean: None,
+            ci95: None,
+            n: 0,
+            of: 3,
+        };
+        assert_eq!(recovery_in(&never, 1.0), "never (0/3)");
     }
 }

@@ -8,7 +8,7 @@ use retrysim_model::{FailureReason, Outcome};
 use crate::stats::Stat;
 use crate::summary::Summary;
 
-pub use super::cell::{dollars, number, percent, percentile, recovery, seconds};
+pub use super::cell::{dollars, number, percent, percentile, recovery, recovery_in, seconds};
 
 fn row(out: &mut String, cells: &[String]) {
     out.push('|');
@@ -46,8 +46,9 @@ pub fn replication_line(replications: u32, seed: u64) -> String {
         format!(
             "{replications} replications per policy, random seed {seed}; every policy sees the same \
              arrivals in the same replication. Figures are means over replications ± the \
-             half-width of their 95 % confidence interval (± <x on a percentile: every \
-             replication fell in one histogram bucket, so the interval is below x)."
+             half-width of their 95 % confidence interval (± <x on a percentile or a \
+             recovery time: every replication fell in one histogram bucket or recovery \
+             bin, so the interval is below x)."
         )
     }
 }
@@ -78,8 +79,14 @@ pub fn headline(summary: &Summary) -> String {
             percentile(stat(summary, i, Metric::LatencyP99S)),
         ];
         if triggered {
-            cells.push(recovery(stat(summary, i, Metric::ErrorRecoveryS)));
-            cells.push(recovery(stat(summary, i, Metric::UserRecoveryS)));
+            cells.push(recovery_in(
+                stat(summary, i, Metric::ErrorRecoveryS),
+                summary.recovery.bin_s,
+            ));
+            cells.push(recovery_in(
+                stat(summary, i, Metric::UserRecoveryS),
+                summary.recovery.bin_s,
+            ));
         }
         row(&mut out, &cells);
     }
@@ -121,8 +128,14 @@ pub fn metastability_table(summary: &Summary) -> Option<String> {
     for (i, p) in summary.policies.iter().enumerate() {
         let mut cells = vec![
             p.name.clone(),
-            recovery(stat(summary, i, Metric::ErrorRecoveryAfterEndS)),
-            recovery(stat(summary, i, Metric::UserRecoveryAfterEndS)),
+            recovery_in(
+                stat(summary, i, Metric::ErrorRecoveryAfterEndS),
+                summary.recovery.bin_s,
+            ),
+            recovery_in(
+                stat(summary, i, Metric::UserRecoveryAfterEndS),
+                summary.recovery.bin_s,
+            ),
         ];
         if rec.metastable.is_some() {
             cells.push(percent(stat(summary, i, Metric::GoodputRatio)));
@@ -214,8 +227,14 @@ pub fn service_recovery_table(summary: &Summary) -> Option<String> {
         let mut cells = vec![
             p.name.clone(),
             format!("{entry} (the workload)"),
-            recovery(stat(summary, i, Metric::ErrorRecoveryS)),
-            recovery(stat(summary, i, Metric::ErrorRecoveryAfterEndS)),
+            recovery_in(
+                stat(summary, i, Metric::ErrorRecoveryS),
+                summary.recovery.bin_s,
+            ),
+            recovery_in(
+                stat(summary, i, Metric::ErrorRecoveryAfterEndS),
+                summary.recovery.bin_s,
+            ),
         ];
         if rec.metastable.is_some() {
             cells.push(percent(stat(summary, i, Metric::GoodputRatio)));
@@ -226,8 +245,8 @@ pub fn service_recovery_table(summary: &Summary) -> Option<String> {
             let mut cells = vec![
                 p.name.clone(),
                 format!("{} → {}", e.from, e.to),
-                recovery(&e.error_recovery_s),
-                recovery(&e.error_recovery_after_end_s),
+                recovery_in(&e.error_recovery_s, summary.recovery.bin_s),
+                recovery_in(&e.error_recovery_after_end_s, summary.recovery.bin_s),
             ];
             if rec.metastable.is_some() {
                 cells.push(percent(&e.goodput_ratio));

@@ -83,19 +83,18 @@ impl Scenario {
     /// Validates a scenario given as a JSON value (e.g. after a sweep has
     /// changed some fields). Positions are not available then.
     pub fn from_value(value: serde_json::Value) -> Result<Scenario, ScenarioError> {
-        let spec: ScenarioSpec =
-            serde_path_to_error::deserialize(&value).map_err(|e| {
-                let path = parse::display_path(e.path());
-                let message = parse::plain_words(&e.inner().to_string());
-                ScenarioError::Schema {
-                    // As for a file: the value inside an object with a
-                    // `kind`, not the object.
-                    path: parse::deeper_path(&value, &path, &message).unwrap_or(path),
-                    line: 0,
-                    column: 0,
-                    message,
-                }
-            })?;
+        let spec: ScenarioSpec = serde_path_to_error::deserialize(&value).map_err(|e| {
+            let path = parse::display_path(e.path());
+            let message = parse::plain_words(&e.inner().to_string());
+            ScenarioError::Schema {
+                // As for a file: the value inside an object with a
+                // `kind`, not the object.
+                path: parse::deeper_path(&value, &path, &message).unwrap_or(path),
+                line: 0,
+                column: 0,
+                message,
+            }
+        })?;
         parse::objects_written_as_objects(&value, &spec)?;
         spec.compile()
     }
