@@ -4,6 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `retrysim --version`: the crate's version, the model's version and the
+/// results format, which together say whose results a folder can reuse.
+static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (model {}, results format {})",
+        env!("CARGO_PKG_VERSION"),
+        retrysim_model::MODEL_VERSION,
+        retrysim_experiment::fingerprint::RESULTS_FORMAT
+    )
+});
+
 /// Deterministic discrete-event simulator for client retry policies.
 ///
 /// retrysim replays a workload against a rate-limited service in virtual
@@ -14,7 +25,14 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// Start with:  retrysim run scenarios/double11-spike.json
 #[derive(Debug, Parser)]
-#[command(name = "retrysim", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "retrysim",
+    version,
+    long_version = LONG_VERSION.as_str(),
+    about,
+    long_about,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -158,7 +176,9 @@ pub struct SweepArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Shard output folders.
+    /// Shard output folders: shards of one sweep (same scenario, seed,
+    /// replications and axes), run by a retrysim with this one's model
+    /// (`retrysim --version`); anything else is refused, naming what differs.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
     /// Where sweep.csv and sweep.json go (with a manifest and the cells, so

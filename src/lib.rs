@@ -134,7 +134,7 @@ pub use retrysim_engine;
 pub use retrysim_experiment;
 pub use retrysim_experiment::{Stat, Summary};
 pub use retrysim_model;
-pub use retrysim_model::{Metric, Overrides, Scenario, ScenarioError, Unit};
+pub use retrysim_model::{MODEL_VERSION, Metric, Overrides, Scenario, ScenarioError, Unit};
 pub use retrysim_plot::{Chart, PlotError};
 
 /// What can go wrong, each saying how to put it right.

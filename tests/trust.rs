@@ -124,7 +124,7 @@ fn regression_13_1_merge_refuses_shards_of_other_seeds_or_scenarios() {
     let o = retrysim(&["merge", &a, &d, "-o", out.to_str().unwrap()]);
     refused(
         &o,
-        "was computed from another scenario, seed or replication count",
+        "was computed from another scenario, seed, replication count or model version",
     );
     assert!(!out.exists(), "a refused merge writes nothing");
 }
@@ -227,6 +227,98 @@ fn regression_13_1_merged_output_can_be_merged_again() {
     for name in ["sweep.json", "sweep.csv", "sweep-manifest.json"] {
         assert_eq!(read(&again, name), read(&whole, name), "{name}");
     }
+}
+
+/// Makes the sweep in `dir` look as if another model had computed it: its
+/// manifest says `model` (none at all for `None`, as manifests written
+/// before the version was kept) and its cells carry another fingerprint, as
+/// cells of a model with other numbers would.
+fn made_by_model(dir: &Path, model: Option<u64>) {
+    let path = dir.join("sweep-manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let o = m.as_object_mut().unwrap();
+    match model {
+        Some(v) => o.insert("model".into(), v.into()),
+        None => o.remove("model"),
+    };
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    for cell in std::fs::read_dir(dir.join("cells")).unwrap() {
+        let path = cell.unwrap().path();
+        let mut c: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        c["fingerprint"] = format!("sha256:{}", "0".repeat(64)).into();
+        std::fs::write(&path, serde_json::to_string_pretty(&c).unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn regression_a_resumed_sweep_recomputes_the_cells_of_another_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = file(tmp.path(), "s.json", &tiny_text());
+    let out = tmp.path().join("out");
+    ok(sweep(&scenario, &out, &["-q"]));
+    let fresh = read(&out, "sweep.json");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(&out, "sweep-manifest.json")).unwrap();
+    assert_eq!(
+        manifest["model"].as_u64(),
+        Some(retrysim::MODEL_VERSION as u64),
+        "the manifest names the model that computed its cells"
+    );
+    made_by_model(&out, None);
+    let o = ok(sweep(&scenario, &out, &[]));
+    assert!(
+        text(&o.stderr).contains(&format!(
+            "0 already complete; 4 recomputed: its cells were computed by model version 0, \
+             and this retrysim's model is version {}",
+            retrysim::MODEL_VERSION
+        )),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(read(&out, "sweep.json"), fresh);
+}
+
+#[test]
+fn regression_merge_refuses_shards_of_another_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = file(tmp.path(), "s.json", &tiny_text());
+    let shard = |k: &str| {
+        let dir = tmp.path().join(format!("shard-{}", &k[..1]));
+        ok(sweep(&scenario, &dir, &["--shard", k, "-q"]));
+        dir
+    };
+    let (a, b) = (shard("1/2"), shard("2/2"));
+    let out = tmp.path().join("merged");
+    let merge = || {
+        retrysim(&[
+            "merge",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let now = retrysim::MODEL_VERSION as u64;
+    made_by_model(&b, Some(now + 1));
+    refused(
+        &merge(),
+        &format!(
+            "are shards of different sweeps: they were computed by different models \
+             (model version {now} here, {} there",
+            now + 1
+        ),
+    );
+    made_by_model(&a, Some(now + 1));
+    refused(
+        &merge(),
+        &format!(
+            "cannot be merged by this retrysim: its cells were computed by model version {}, \
+             and this retrysim's model is version {now}",
+            now + 1
+        ),
+    );
+    assert!(!out.exists(), "a refused merge writes nothing");
 }
 
 #[test]

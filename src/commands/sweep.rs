@@ -99,6 +99,11 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", man.scenario)));
     let folder = Folder::claim(&out, "sweep", &man.scenario, &man.fingerprint, args.force)?;
+    // Read before it is replaced: why the cells it describes are stale.
+    let earlier_foreign = std::fs::read_to_string(out.join(MANIFEST))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+        .and_then(|m| m.foreign());
     folder.write(&[(MANIFEST, serde_json::to_string_pretty(man)? + "\n")])?;
 
     let cells_dir = out.join(CELLS);
@@ -114,10 +119,10 @@ pub fn run(args: SweepArgs) -> Result<ExitCode> {
     if !args.quiet {
         let mut redo = Vec::new();
         if count(Some(Verdict::Stale)) > 0 {
-            redo.push(format!(
-                "{} recomputed: the scenario, seed or replications changed since they were written",
-                count(Some(Verdict::Stale))
-            ));
+            let why = earlier_foreign
+                .as_deref()
+                .unwrap_or("the scenario, seed or replications changed since they were written");
+            redo.push(format!("{} recomputed: {why}", count(Some(Verdict::Stale))));
         }
         if count(Some(Verdict::Incomplete)) > 0 {
             redo.push(format!(
@@ -223,7 +228,14 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
             }
         }
     }
-    let (man, _) = first.ok_or_else(|| anyhow!("merge needs at least one folder"))?;
+    let (man, place) = first.ok_or_else(|| anyhow!("merge needs at least one folder"))?;
+    if let Some(why) = man.foreign() {
+        bail!(
+            "{} cannot be merged by this retrysim: {why}; run its shards again with this \
+             retrysim, or merge them with the one that made them",
+            place.display()
+        );
+    }
     // Everything is checked before the output folder is touched.
     let expected = plan::expected(&man).map_err(|e| anyhow!("{e}"))?;
     let found = found_cells(&args.dirs);

@@ -2,26 +2,30 @@
 //! (`summary.json`, a sweep's manifest and cells, a folder's marker) names
 //! the fingerprint of the fully resolved scenario that made it — every
 //! default filled in, overrides and sweep values applied, the seed and
-//! replications included — and of the format it is written in. Anything
-//! that reuses or merges results compares fingerprints first.
+//! replications included — of the format it is written in and of the
+//! model's version ([`MODEL_VERSION`]), so results of an older model never
+//! pass for this one's. Anything that reuses or merges results compares
+//! fingerprints first.
 
-use retrysim_model::ScenarioSpec;
+use retrysim_model::{MODEL_VERSION, ScenarioSpec};
 use sha2::{Digest, Sha256};
 
 /// The version of the stored-result formats; part of every fingerprint, so
 /// results of another format never pass for this one.
 pub const RESULTS_FORMAT: u32 = 3;
 
-/// `sha256:<hex>` of the format version and the spec's JSON.
+/// `sha256:<hex>` of the format and model versions and the spec's JSON.
 pub fn of(spec: &ScenarioSpec) -> String {
     of_bytes(&serde_json::to_vec(spec).expect("a spec serialises"))
 }
 
-/// `sha256:<hex>` of the format version and `bytes` (for results made by
+/// `sha256:<hex>` of the format and model versions and `bytes` (for results made by
 /// more than one scenario, such as a claims report).
 pub fn of_bytes(bytes: &[u8]) -> String {
     let mut h = Sha256::new();
-    h.update(format!("retrysim results format {RESULTS_FORMAT}\n"));
+    h.update(format!(
+        "retrysim results format {RESULTS_FORMAT}, model {MODEL_VERSION}\n"
+    ));
     h.update(bytes);
     let digest = h.finalize();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

@@ -2,7 +2,9 @@
 //! between them use every mechanism of the model. Any changed number fails
 //! here; if the change is meant, review the diff and accept it
 //! (`INSTA_UPDATE=always cargo test --test golden`, or `cargo insta review`),
-//! and say in the commit why the numbers moved.
+//! and say in the commit why the numbers moved — and bump
+//! `retrysim_model::MODEL_VERSION`, which
+//! `the_model_version_moves_with_the_golden_numbers` below enforces.
 
 use retrysim_experiment::{report, run};
 use retrysim_model::Scenario;
@@ -54,4 +56,72 @@ fn golden_closed_contention() {
 #[test]
 fn golden_call_graph() {
     insta::assert_snapshot!(summary_json("call-graph.json"));
+}
+
+/// The digest of the golden numbers each model version gave, newest last.
+/// Moved numbers with an unchanged version would let a resumed sweep or a
+/// merge take cells of the old model for the new one's.
+const DIGESTS: &[(u32, &str)] = &[(
+    1,
+    "7b92dfdc1e7d38306940170d2f184de4a03882fdc333761f88dccacdebdee235",
+)];
+
+/// The six golden summaries, without the lines that name the tool and the
+/// fingerprint (which follow the version, not the numbers).
+fn golden_numbers() -> String {
+    let files = [
+        "spike.json",
+        "budgets.json",
+        "faults.json",
+        "metastable.json",
+        "closed-contention.json",
+        "call-graph.json",
+    ];
+    let mut all = String::new();
+    for file in files {
+        for line in summary_json(file).lines() {
+            let key = line.trim_start();
+            if !key.starts_with("\"tool\":") && !key.starts_with("\"fingerprint\":") {
+                all.push_str(line);
+                all.push('\n');
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn the_model_version_moves_with_the_golden_numbers() {
+    use sha2::{Digest, Sha256};
+    let digest: String = Sha256::digest(golden_numbers())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let version = retrysim_model::MODEL_VERSION;
+    let (newest, recorded) = *DIGESTS.last().expect("a digest per version");
+    assert_eq!(
+        version,
+        newest,
+        "DIGESTS in {} ends at version {newest} but MODEL_VERSION is {version}: \
+         add ({version}, \"{digest}\")",
+        file!()
+    );
+    assert_eq!(
+        recorded,
+        digest,
+        "the golden numbers moved but MODEL_VERSION is still {version}. If the model \
+         changed (a fix, another order of draws), set MODEL_VERSION in \
+         crates/model/src/lib.rs to {} and append ({}, \"{digest}\") to DIGESTS in {}, so \
+         sweeps and merges stop reusing the old model's cells. If only the golden \
+         scenarios changed, replace the digest of version {version} instead.",
+        version + 1,
+        version + 1,
+        file!()
+    );
+    assert!(
+        DIGESTS
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1 != w[1].1),
+        "versions increase and each has its own numbers"
+    );
 }

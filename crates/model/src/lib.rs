@@ -107,3 +107,12 @@ pub use retrysim_engine::Nanos;
 pub use scenario::{FieldError, Overrides, Scenario, ScenarioError, ScenarioSpec};
 pub use sim::{Simulation, run_replication};
 pub use timeseries::{Bin, TimeSeries};
+
+/// The version of the model's numbers. A change that gives some resolved
+/// scenario other results — a bug fixed, a stream drawn from in another
+/// order, an event handled differently — bumps it. It is part of every
+/// stored result's fingerprint, so results an older model made are never
+/// reused by a resumed sweep or merged with this one's.
+/// `crates/experiment/tests/golden.rs` fails when the golden numbers move
+/// and this has not, and says what to do.
+pub const MODEL_VERSION: u32 = 1;

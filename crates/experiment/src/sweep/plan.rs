@@ -110,6 +110,7 @@ pub fn plan(
     let mut cells = grid(&axes, base.seed())?;
     let manifest = Manifest {
         format: RESULTS_FORMAT,
+        model: retrysim_model::MODEL_VERSION,
         scenario: base.name().to_string(),
         fingerprint: fingerprint::of(&base_spec),
         seed: base.seed(),

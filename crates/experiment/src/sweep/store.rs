@@ -40,6 +40,11 @@ pub struct Manifest {
     /// The version of the result formats
     /// ([`RESULTS_FORMAT`](crate::fingerprint::RESULTS_FORMAT)).
     pub format: u32,
+    /// The version of the model that computed the cells
+    /// ([`MODEL_VERSION`](retrysim_model::MODEL_VERSION)); 0 in manifests
+    /// written before it was recorded.
+    #[serde(default)]
+    pub model: u32,
     /// The scenario's name.
     pub scenario: String,
     /// Fingerprint of the resolved scenario the cells vary (without its
@@ -58,10 +63,39 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Why this retrysim cannot use the cells of this manifest: written in
+    /// another results format or computed by another model version; `None`
+    /// if it can.
+    pub fn foreign(&self) -> Option<String> {
+        use crate::fingerprint::RESULTS_FORMAT;
+        use retrysim_model::MODEL_VERSION;
+        if self.format != RESULTS_FORMAT {
+            Some(format!(
+                "its results are in format {}, and this retrysim writes format {RESULTS_FORMAT}",
+                self.format
+            ))
+        } else if self.model != MODEL_VERSION {
+            Some(format!(
+                "its cells were computed by model version {}, and this retrysim's model is \
+                 version {MODEL_VERSION}, whose numbers differ",
+                self.model
+            ))
+        } else {
+            None
+        }
+    }
+
     /// Why `other` (read from `place`) is not the same sweep as this one:
     /// the first field that differs, with both values; `None` if it is.
     pub fn differs(&self, other: &Manifest) -> Option<String> {
         let show = |v: &dyn std::fmt::Debug| format!("{v:?}");
+        if self.model != other.model {
+            return Some(format!(
+                "they were computed by different models (model version {} here, {} there: \
+                 different retrysim builds)",
+                self.model, other.model
+            ));
+        }
         let fields: [(&str, String, String); 6] = [
             ("format", show(&self.format), show(&other.format)),
             ("scenario", show(&self.scenario), show(&other.scenario)),
@@ -363,9 +397,9 @@ impl SweepResults {
             };
             let why = match f.result.judge(planned) {
                 Verdict::Complete => None,
-                Verdict::Stale => {
-                    Some("was computed from another scenario, seed or replication count")
-                }
+                Verdict::Stale => Some(
+                    "was computed from another scenario, seed, replication count or model version",
+                ),
                 Verdict::Incomplete => {
                     Some("lacks some of the scenario's policies or replications")
                 }
