@@ -60,11 +60,19 @@ fn golden_call_graph() {
 
 /// The digest of the golden numbers each model version gave, newest last.
 /// Moved numbers with an unchanged version would let a resumed sweep or a
-/// merge take cells of the old model for the new one's.
-const DIGESTS: &[(u32, &str)] = &[(
-    1,
-    "7b92dfdc1e7d38306940170d2f184de4a03882fdc333761f88dccacdebdee235",
-)];
+/// merge take cells of the old model for the new one's. A version may keep
+/// its predecessor's digest: a change can move numbers the goldens do not
+/// reach (2: a circuit breaker's epoch no longer wraps at 2¹⁶).
+const DIGESTS: &[(u32, &str)] = &[
+    (
+        1,
+        "7b92dfdc1e7d38306940170d2f184de4a03882fdc333761f88dccacdebdee235",
+    ),
+    (
+        2,
+        "7b92dfdc1e7d38306940170d2f184de4a03882fdc333761f88dccacdebdee235",
+    ),
+];
 
 /// The six golden summaries, without the lines that name the tool and the
 /// fingerprint (which follow the version, not the numbers).
@@ -119,9 +127,7 @@ fn the_model_version_moves_with_the_golden_numbers() {
         file!()
     );
     assert!(
-        DIGESTS
-            .windows(2)
-            .all(|w| w[0].0 < w[1].0 && w[0].1 != w[1].1),
-        "versions increase and each has its own numbers"
+        DIGESTS.windows(2).all(|w| w[0].0 < w[1].0),
+        "versions increase"
     );
 }

@@ -114,5 +114,6 @@ pub use timeseries::{Bin, TimeSeries};
 /// stored result's fingerprint, so results an older model made are never
 /// reused by a resumed sweep or merged with this one's.
 /// `crates/experiment/tests/golden.rs` fails when the golden numbers move
-/// and this has not, and says what to do.
-pub const MODEL_VERSION: u32 = 1;
+/// and this has not, and says what to do. History: 1, the first recorded;
+/// 2, a circuit breaker's epoch no longer wraps after 2¹⁶ state changes.
+pub const MODEL_VERSION: u32 = 2;

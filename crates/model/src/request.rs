@@ -63,6 +63,11 @@ pub struct Extras {
     pub low: bool,
 }
 
+// Both sizes are part of the memory estimate and of the hot path's cache
+// footprint; a field that grows them should be a decision, not an accident.
+const _: () = assert!(std::mem::size_of::<Request>() == 32);
+const _: () = assert!(std::mem::size_of::<Extras>() == 48);
+
 /// A slab of requests addressed by `u32` slot numbers.
 #[derive(Debug, Default)]
 pub struct Requests {

@@ -111,8 +111,14 @@ pub struct CircuitBreaker {
     cfg: CircuitBreakerConfig,
     state: State,
     /// Bumped on every state change; results of attempts let through in an
-    /// earlier epoch are ignored.
-    epoch: u16,
+    /// earlier epoch are ignored. A state change needs an attempt of this
+    /// client (let through, or answered), and an attempt makes at most
+    /// two, so the epoch wraps only after 2³¹ attempts of one client, more
+    /// than `--max-attempts` allows by default. (It was a `u16`: 32 768
+    /// open/half-open cycles of a breaker with a short `open_for` under a
+    /// long timeout wrapped it while an attempt was out, and its result was
+    /// counted in the wrong window.)
+    epoch: u32,
     ring: Vec<bool>,
     next: usize,
     filled: u32,
@@ -185,7 +191,7 @@ impl CircuitBreaker {
 
     /// Asks to send an attempt at `now`: the epoch to record its result
     /// under, or `None` to fail fast.
-    pub fn allow(&mut self, now: Nanos) -> Option<u16> {
+    pub fn allow(&mut self, now: Nanos) -> Option<u32> {
         if let State::Open { until } = self.state {
             if now < until {
                 return None;
@@ -203,14 +209,14 @@ impl CircuitBreaker {
 
     /// An attempt let through in `epoch` was not sent after all: a trial it
     /// took in the half-open state is given back.
-    pub fn withdraw(&mut self, epoch: u16) {
+    pub fn withdraw(&mut self, epoch: u32) {
         if epoch == self.epoch && self.state == State::HalfOpen {
             self.trials_started = self.trials_started.saturating_sub(1);
         }
     }
 
     /// Records the result of an attempt let through in `epoch`.
-    pub fn record(&mut self, now: Nanos, epoch: u16, failed: bool) {
+    pub fn record(&mut self, now: Nanos, epoch: u32, failed: bool) {
         if epoch != self.epoch {
             return;
         }
@@ -332,6 +338,45 @@ mod tests {
         b.record(11, t2, false);
         b.record(11, t3, false);
         assert_eq!(b.state(), State::Closed);
+    }
+
+    /// An attempt let through before 2¹⁶ state changes came back into a
+    /// `u16` epoch that had wrapped to its own, and was counted.
+    #[test]
+    fn regression_a_result_from_65536_state_changes_ago_is_ignored() {
+        let mut b = CircuitBreaker::new(CircuitBreakerConfig {
+            window: 1,
+            minimum_calls: 1,
+            failure_rate: 1.0,
+            open_for: 1,
+            half_open_calls: 1,
+        });
+        let stale = b.allow(0).unwrap();
+        let target = 1u64 << 16;
+        let (mut now, mut trial) = (0, 0);
+        // Closed → open → half-open, closed once, then half-open trials
+        // that fail until the next success closes it at epoch 2¹⁶.
+        for _ in 0..200_000 {
+            let epoch = b.epoch as u64;
+            if epoch == target && b.state() == State::Closed {
+                break;
+            }
+            match b.state() {
+                State::Closed => {
+                    let e = b.allow(now).unwrap();
+                    b.record(now, e, true);
+                }
+                State::Open { until } => {
+                    now = until;
+                    trial = b.allow(now).unwrap();
+                }
+                State::HalfOpen => b.record(now, trial, !(epoch == 2 || epoch + 1 == target)),
+            }
+        }
+        assert_eq!(b.epoch as u64, target);
+        assert_eq!(b.state(), State::Closed);
+        b.record(now, stale, true); // one failure would open it
+        assert_eq!(b.state(), State::Closed, "a result of epoch 0 is stale");
     }
 
     #[test]

@@ -108,13 +108,16 @@ impl BudgetSpec {
 }
 
 /// What the guards remember about a request's current attempt or last
-/// retry; kept in the request, opaque to the simulation.
+/// retry; kept in the request, opaque to the simulation. Packed (9 bytes,
+/// no padding), so that a request's extras stay 48 bytes with a 32-bit
+/// breaker epoch; its fields are read and written by value only.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[repr(C, packed)]
 pub(crate) struct Ticket {
     /// Retry-quota tokens the last retry took (AWS refunds them on success).
     pub quota_taken: u32,
     /// Circuit-breaker epoch the current attempt was let through in.
-    pub breaker_epoch: u16,
+    pub breaker_epoch: u32,
     /// Whether the money guard reserved its estimate for the current attempt.
     pub reserved: bool,
 }
