@@ -77,7 +77,7 @@ impl Manifest {
         } else if self.model != MODEL_VERSION {
             Some(format!(
                 "its cells were computed by model version {}, and this retrysim's model is \
-                 version {MODEL_VERSION}, whose numbers differ",
+                 version {MODEL_VERSION}, whose numbers may differ",
                 self.model
             ))
         } else {

@@ -114,10 +114,7 @@ pub struct CircuitBreaker {
     /// earlier epoch are ignored. A state change needs an attempt of this
     /// client (let through, or answered), and an attempt makes at most
     /// two, so the epoch wraps only after 2³¹ attempts of one client, more
-    /// than `--max-attempts` allows by default. (It was a `u16`: 32 768
-    /// open/half-open cycles of a breaker with a short `open_for` under a
-    /// long timeout wrapped it while an attempt was out, and its result was
-    /// counted in the wrong window.)
+    /// than `--max-attempts` allows by default.
     epoch: u32,
     ring: Vec<bool>,
     next: usize,
